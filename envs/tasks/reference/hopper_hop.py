@@ -1,0 +1,10 @@
+"""Reference reward for hopper-hop: move forward while staying healthy (upright, high)."""
+import numpy as np
+
+
+def compute_reward(state, action, next_state):
+    forward = next_state.torso_velocity[:, 0]
+    alive = np.ones_like(forward)
+    action_cost = -0.001 * np.sum(action ** 2, axis=1)
+    return forward + alive + action_cost, {"forward": forward, "alive": alive,
+                                           "action_cost": action_cost}

@@ -1,0 +1,303 @@
+"""OS isolation of the sandbox worker: limits, which layers this machine offers, the command.
+
+The worker runs LLM-written code, so it gets no network, no credentials, one writable folder and
+bounded resources. Each layer and what it stops is in ``sandbox/README.md``. How the worker is
+wrapped depends on what the kernel allows, detected once per process:
+
+* ``bwrap`` (bubblewrap): new network, pid, ipc and uts namespaces; a minimal read-only root
+  (system libraries, the Python installation, the rewardsmith package) plus the job's own
+  writable folder; ``--die-with-parent``. When we are root, ``setpriv`` then drops to a fresh
+  non-root uid: ``RLIMIT_NPROC`` is not enforced for root, and root could read ``/root``.
+  bwrap binds the interpreter into the sandbox, so the uid does not need to reach the real
+  (mode 700) ``/root``. When we are not root, bwrap's user namespace does the same job.
+* ``unshare``: network and pid namespaces only (the filesystem stays visible, read-write where
+  the uid may write).
+* none: refused unless the caller passes ``allow_unsafe=True``.
+
+Resource limits (rlimits) and the seccomp filter are applied by the worker itself, as its first
+steps, before it loads the candidate (see ``sandbox/worker.py``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import importlib.util
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from rewardsmith.resources import resource_dir
+
+Mode = Literal["bwrap", "unshare", "none"]
+
+_SECRET = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION", re.IGNORECASE)
+_SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# What the dynamic loader, numpy, torch and MuJoCo read from /etc; the rest of /etc (pip.conf
+# with index tokens, ssh config, ...) stays out.
+_ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime",
+              "passwd", "group", "nsswitch.conf", "mime.types", "os-release", "glvnd", "drirc")
+
+
+@dataclass(frozen=True)
+class IsolationLimits:
+    """Resource limits of one sandboxed job (defaults in ``sandbox/policy.toml``).
+
+    Attributes:
+        memory_mb: address-space limit (``RLIMIT_AS``); the CPU torch wheel needs >= 768.
+        cpu_s: CPU seconds (``RLIMIT_CPU``); SIGXCPU, then SIGKILL 5 s later.
+        wall_s: wall-clock seconds; the whole sandbox is then killed.
+        nproc: processes plus threads of the sandbox uid (``RLIMIT_NPROC``).
+        nofile: open file descriptors.
+        fsize_mb: largest file the job may write.
+        tmpfs_mb: size of the sandbox's private ``/tmp``.
+        allow_subprocess: whether the seccomp filter lets the job fork and exec (training
+            needs it to encode the video with ffmpeg; the smoke test does not).
+    """
+
+    memory_mb: int = 2048
+    cpu_s: int = 3600
+    wall_s: float = 3600.0
+    nproc: int = 64
+    nofile: int = 256
+    fsize_mb: int = 512
+    tmpfs_mb: int = 64
+    allow_subprocess: bool = False
+
+    @classmethod
+    def from_policy(cls, kind: str | None = None, path: Path | None = None) -> IsolationLimits:
+        """Read ``[limits]`` and, when given, ``[limits.<kind>]`` from the policy file.
+
+        Args:
+            kind: job kind (``"smoke"``, ``"train"``, ...) whose overrides apply.
+            path: policy file; ``sandbox/policy.toml`` by default.
+        """
+        path = path or resource_dir("sandbox") / "policy.toml"
+        with open(path, "rb") as f:
+            table = tomllib.load(f).get("limits", {})
+        values = {k: v for k, v in table.items() if not isinstance(v, dict)}
+        if kind is not None:
+            values.update(table.get(kind, {}))
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(values) - names
+        if unknown:
+            raise ValueError(f"{path}: unknown limit(s) {sorted(unknown)}; known: {sorted(names)}")
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> IsolationLimits:
+        """A copy with some limits changed."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The limits as a JSON-friendly dict (what the worker reads from ``job.json``)."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One isolation layer: whether it is active for sandboxed jobs here, and how."""
+
+    name: str
+    active: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class IsolationReport:
+    """What :func:`detect_isolation_layers` found on this machine.
+
+    Attributes:
+        mode: how the worker is wrapped (``bwrap``, ``unshare`` or ``none``).
+        drop_uid: run the worker under a fresh non-root uid (we are root and can).
+        seccomp: the importable seccomp module (``pyseccomp`` or ``seccomp``), or None.
+        layers: every layer, active or not, for reports and ``rewardsmith check``.
+    """
+
+    mode: Mode
+    drop_uid: bool
+    seccomp: str | None
+    layers: tuple[Layer, ...]
+
+    @property
+    def network_isolated(self) -> bool:
+        """True when the worker gets its own network namespace."""
+        return self.mode != "none"
+
+    def active_names(self) -> list[str]:
+        """Names of the active layers."""
+        return [layer.name for layer in self.layers if layer.active]
+
+
+def _probe(cmd: list[str]) -> bool:
+    try:
+        done = subprocess.run(cmd, check=False, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=20)
+        return done.returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+@functools.lru_cache(maxsize=1)
+def detect_isolation_layers() -> IsolationReport:
+    """Find which isolation layers work here (probes run once per process, ~50 ms).
+
+    Returns:
+        The report; ``mode == "none"`` means no network isolation is possible, and
+        ``rewardsmith.sandbox_runner`` then refuses to run unless told ``allow_unsafe=True``.
+    """
+    root = os.geteuid() == 0
+    bwrap, unshare, setpriv = (shutil.which(n) for n in ("bwrap", "unshare", "setpriv"))
+    user = [] if root else ["--unshare-user"]
+    mode: Mode = "none"
+    if bwrap and _probe([bwrap, *user, "--unshare-net", "--unshare-pid", "--ro-bind", "/", "/",
+                         "--dev", "/dev", "--proc", "/proc", "true"]):
+        mode = "bwrap"
+    elif unshare and _probe([unshare, *_unshare_flags(root), "true"]):
+        mode = "unshare"
+    drop_uid = bool(root and setpriv and (mode == "bwrap" or _world_readable(sys.executable)))
+    seccomp = next((m for m in ("pyseccomp", "seccomp") if importlib.util.find_spec(m)), None)
+    how = {"bwrap": "bubblewrap", "unshare": "unshare(1)", "none": "unavailable"}[mode]
+    layers = (
+        Layer("network namespace", mode != "none", how),
+        Layer("pid namespace", mode != "none", how),
+        Layer("read-only root, private writable dir", mode == "bwrap", how),
+        Layer("non-root uid", drop_uid or not root,
+              "setpriv to a fresh uid" if drop_uid else ("not root" if not root else "no")),
+        Layer("seccomp filter", seccomp is not None, seccomp or "pip install pyseccomp"),
+        Layer("rlimits", True, "AS, CPU, NPROC, NOFILE, FSIZE, CORE"),
+        Layer("environment scrubbed", True, "allow-list of variables"),
+    )
+    return IsolationReport(mode, drop_uid, seccomp, layers)
+
+
+def _unshare_flags(root: bool) -> list[str]:
+    user = [] if root else ["--user", "--map-root-user"]
+    return [*user, "--net", "--pid", "--fork", "--kill-child", "--mount-proc"]
+
+
+def _world_readable(path: str) -> bool:
+    """Whether a uid other than the owner can reach ``path`` (every folder o+x, file o+r)."""
+    p = Path(os.path.realpath(path))
+    return all(q.stat().st_mode & 0o001 for q in p.parents) and bool(p.stat().st_mode & 0o004)
+
+
+def scrubbed_env(workdir: Path) -> dict[str, str]:
+    """The worker's whole environment: an allow-list, so no API key or token can reach it."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(workdir),
+        "TMPDIR": str(workdir),
+        "LANG": "C.UTF-8",
+        "MUJOCO_GL": "egl",
+        "PYOPENGL_PLATFORM": "egl",
+        **{v: "1" for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                            "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")},
+    }
+    assert not any(_SECRET.search(k) for k in env)  # catch common mistake when extending it
+    return env
+
+
+def sandbox_uid() -> int:
+    """A fresh uid for one worker, so workers never share an ``RLIMIT_NPROC`` count or files."""
+    return 200_000 + secrets.randbelow(800_000)
+
+
+def build_command(report: IsolationReport, limits: IsolationLimits, workdir: Path,
+                  argv: list[str], uid: int | None = None) -> list[str]:
+    """Wrap the worker's ``argv`` (``[python, -I, worker.py, ...]``) in the isolation layers.
+
+    Args:
+        report: from :func:`detect_isolation_layers`.
+        limits: the job's limits (the private ``/tmp`` size is applied here).
+        workdir: the job's folder: the only writable path, and the working directory.
+        argv: the worker command line.
+        uid: the non-root uid to run as when ``report.drop_uid`` (see :func:`sandbox_uid`).
+    """
+    drop = []
+    if report.drop_uid:
+        if uid is None:
+            raise ValueError("build_command needs a uid when the report says drop_uid")
+        drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+    if report.mode == "none":
+        return [*drop, *argv]
+    if report.mode == "unshare":
+        return ["unshare", *_unshare_flags(os.geteuid() == 0), "--", *drop, *argv]
+    return ["bwrap", *_bwrap_args(limits, workdir, report.drop_uid), "--", *drop, *argv]
+
+
+def _bwrap_args(limits: IsolationLimits, workdir: Path, drop_uid: bool) -> list[str]:
+    args = ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try", "--die-with-parent", "--new-session",
+            "--hostname", "sandbox"]
+    if os.geteuid() != 0:
+        args.append("--unshare-user")
+    made: set[str] = {"/"}  # paths that exist in the sandbox (created or mounted)
+    bound: set[str] = set()  # mounted paths: everything below them is already there
+
+    def ensure_parents(dest: str) -> None:
+        # bwrap creates missing parents with mode 0700 when run as root; the non-root uid
+        # must be able to walk through them.
+        for parent in reversed(Path(dest).parents):
+            if str(parent) not in made:
+                made.add(str(parent))
+                args.extend(["--perms", "0755", "--dir", str(parent)])
+
+    def ro_bind(path: str) -> None:
+        if path not in made and os.path.exists(path):
+            ensure_parents(path)
+            args.extend(["--ro-bind", path, path])
+            made.add(path)
+            bound.add(path)
+
+    for path in _SYSTEM_DIRS:
+        if os.path.islink(path):
+            args.extend(["--symlink", os.readlink(path), path])
+            made.add(path)
+        else:
+            ro_bind(path)
+    args.extend(["--perms", "0755", "--dir", "/etc"])
+    made.add("/etc")
+    for name in _ETC_FILES:
+        ro_bind(f"/etc/{name}")
+    for path in sorted(_python_paths(), key=lambda p: (p.count("/"), p)):
+        if not any(path.startswith(b + "/") for b in bound):
+            ro_bind(path)
+    args.extend(["--dev", "/dev", "--proc", "/proc",
+                 "--size", str(limits.tmpfs_mb << 20), "--perms", "1777", "--tmpfs", "/tmp"])
+    made.update({"/dev", "/proc", "/tmp"})
+    work = str(workdir)
+    ensure_parents(work)
+    args.extend(["--bind", work, work, "--chdir", work])
+    if drop_uid:
+        args.extend(["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"])
+    return args
+
+
+def _python_paths() -> set[str]:
+    """Folders the worker's interpreter needs: its installation and the rewardsmith package."""
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+                os.path.dirname(os.path.realpath(sys.executable))}
+    paths = {os.path.realpath(p) for p in prefixes}
+    # Installed packages outside the prefixes (e.g. a user site-packages), but never the
+    # current directory or a project checkout, which may hold secrets such as a .env file.
+    for entry in sys.path:
+        if entry and ("site-packages" in entry or "dist-packages" in entry):
+            paths.add(os.path.realpath(entry))
+    package = Path(__file__).resolve().parent
+    paths.add(str(package))
+    for name in ("sandbox", "envs", "prompts"):
+        paths.add(str(resource_dir(name).resolve()))
+    return {p for p in paths if os.path.isdir(p) and p != "/"}
+
+
+def package_root() -> Path:
+    """The folder to put on the worker's ``sys.path`` so ``import rewardsmith`` works."""
+    return Path(__file__).resolve().parent.parent

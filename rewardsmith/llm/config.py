@@ -1,0 +1,171 @@
+"""How rewardsmith reaches its LLM: model, endpoint, key, limits and budgets.
+
+Settings come from three places, highest priority first: explicit arguments (the CLI's
+``--model`` / ``--base-url``), environment variables (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``,
+``REWARDSMITH_MODEL``), and the ``[llm]`` section of a TOML file
+(``~/.config/rewardsmith/config.toml`` by default). The same names as the ``openai`` SDK's
+environment variables are used so an existing setup works unchanged.
+
+The API key is a :class:`pydantic.SecretStr`: ``repr``, ``str`` and JSON dumps show ``**********``,
+so a config can be logged or written to ``run.json`` without leaking it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from rewardsmith.llm.errors import LLMConfigError
+from rewardsmith.llm.pricing import ModelPrice
+
+ENV_API_KEY = "OPENAI_API_KEY"
+ENV_BASE_URL = "OPENAI_BASE_URL"
+ENV_MODEL = "REWARDSMITH_MODEL"
+
+DEFAULT_MODEL = "gpt-4o-mini"
+
+
+def default_config_path() -> Path:
+    """Return ``$XDG_CONFIG_HOME/rewardsmith/config.toml`` (``~/.config/...`` when unset)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "rewardsmith" / "config.toml"
+
+
+class LLMConfig(BaseModel):
+    """Settings of one LLM endpoint. Build it with :meth:`load` to apply the priority order."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str = Field(DEFAULT_MODEL, description="Model name sent to the endpoint.")
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (vLLM)."
+    )
+    api_key: SecretStr | None = Field(None, description="API key; never logged.")
+    timeout_s: float = Field(120.0, gt=0, description="Per-request timeout in seconds.")
+    max_retries: int = Field(4, ge=0, description="Retries after the first attempt.")
+    max_concurrency: int = Field(4, ge=1, description="HTTP requests in flight at once.")
+    max_cost_usd: float | None = Field(None, ge=0, description="Stop before spending more.")
+    max_tokens_total: int | None = Field(None, ge=0, description="Stop before using more.")
+    temperature: float = Field(1.0, ge=0, description="Default sampling temperature.")
+    backoff_base_s: float = Field(
+        1.0, ge=0, description="First retry waits about this long; doubles each retry."
+    )
+    backoff_max_s: float = Field(30.0, ge=0, description="Longest wait between two retries.")
+    prompt_price_per_mtok: float | None = Field(
+        None, ge=0, description="USD per million prompt tokens; overrides the price table."
+    )
+    completion_price_per_mtok: float | None = Field(
+        None, ge=0, description="USD per million completion tokens; overrides the price table."
+    )
+
+    @classmethod
+    def load(
+        cls,
+        config_path: str | Path | None = None,
+        *,
+        env: dict[str, str] | None = None,
+        **overrides: Any,
+    ) -> LLMConfig:
+        """Build a config from explicit args > environment > TOML file > defaults.
+
+        Args:
+            config_path: a TOML file with an ``[llm]`` section. ``None`` reads the default path
+                if it exists; an explicit path that does not exist is an error, because the
+                user asked for it.
+            env: the environment to read (``os.environ`` when ``None``); tests pass a dict.
+            **overrides: explicit settings (e.g. from CLI flags); ``None`` values are ignored
+                so an unset flag does not hide the environment or the file.
+
+        Returns:
+            The merged, validated config.
+
+        Raises:
+            LLMConfigError: the file is unreadable, is not valid TOML, or has unknown keys or
+                bad values.
+        """
+        env = dict(os.environ) if env is None else env
+        values: dict[str, Any] = _read_toml_section(config_path)
+        from_env = {
+            "api_key": env.get(ENV_API_KEY),
+            "base_url": env.get(ENV_BASE_URL),
+            "model": env.get(ENV_MODEL),
+        }
+        values.update({k: v for k, v in from_env.items() if v})
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise LLMConfigError(
+                f"Invalid LLM settings: {_describe_validation_error(exc)}. Check the [llm] "
+                f"section of {config_path or default_config_path()}, the environment variables "
+                f"{ENV_API_KEY}/{ENV_BASE_URL}/{ENV_MODEL}, and the command-line flags."
+            ) from None
+
+    def is_configured(self) -> bool:
+        """Return True when there is somewhere to send requests (an endpoint URL or a key)."""
+        return bool(self.base_url) or self.api_key is not None
+
+    def endpoint(self) -> str:
+        """Return the URL requests go to, for messages and records: credentials removed."""
+        parts = urlsplit(self.base_url or "https://api.openai.com/v1")
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+    def secret_key(self) -> str | None:
+        """Return the API key in clear text. Only the SDK client should receive it."""
+        return None if self.api_key is None else self.api_key.get_secret_value()
+
+    def price_override(self) -> ModelPrice | None:
+        """Return the configured price, if either part is set; the table is used otherwise."""
+        if self.prompt_price_per_mtok is None and self.completion_price_per_mtok is None:
+            return None
+        return ModelPrice(self.prompt_price_per_mtok or 0.0, self.completion_price_per_mtok or 0.0)
+
+    def public_dict(self) -> dict[str, Any]:
+        """Return the settings for ``run.json`` and logs: the key replaced by "set"/"unset"."""
+        data = self.model_dump(exclude={"api_key"})
+        data["api_key"] = "set" if self.api_key is not None else "unset"
+        return data
+
+
+def _read_toml_section(config_path: str | Path | None) -> dict[str, Any]:
+    """Return the ``[llm]`` table of the config file, or ``{}`` when there is no file."""
+    explicit = config_path is not None
+    path = Path(config_path).expanduser() if explicit else default_config_path()
+    if not path.is_file():
+        if explicit:
+            raise LLMConfigError(
+                f"LLM config file {path} does not exist. Create it with an [llm] section "
+                f'(e.g. model = "gpt-4o-mini") or drop the --config option.'
+            )
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise LLMConfigError(f"Could not read LLM config file {path}: {exc}.") from None
+    section = data.get("llm", {})
+    if not isinstance(section, dict):
+        raise LLMConfigError(f"In {path}, 'llm' must be a table ([llm]), got {section!r}.")
+    unknown = sorted(set(section) - set(LLMConfig.model_fields))
+    if unknown:
+        raise LLMConfigError(
+            f"Unknown key(s) {unknown} in the [llm] section of {path}. "
+            f"Expected some of: {sorted(LLMConfig.model_fields)}."
+        )
+    return dict(section)
+
+
+def _describe_validation_error(exc: ValidationError) -> str:
+    """Summarise pydantic errors as ``field: problem (got value)`` without echoing secrets."""
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"])
+        got = "" if field == "api_key" else f" (got {err.get('input')!r})"
+        parts.append(f"{field}: {err['msg']}{got}")
+    return "; ".join(parts)

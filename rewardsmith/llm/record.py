@@ -1,0 +1,203 @@
+"""The on-disk record of every LLM call, which doubles as the reply cache.
+
+A run's ``llm/`` folder holds one JSON file per :meth:`LLMClient.chat` call, named
+``<seq>_<purpose>_<hash8>.json``: the request messages and parameters, the reply texts, usage,
+cost, latency and timestamps. Reading the folder back gives a cache keyed by
+:func:`cache_key`, so a resumed run that asks the same questions never pays twice, and a human
+can read exactly what the LLM was told and answered.
+
+Files are written to a temporary name and renamed, so a crash never leaves a half-written record
+that a resume would trust.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rewardsmith.llm.types import HTTPResult
+
+logger = logging.getLogger(__name__)
+
+RECORD_VERSION = 1
+_SEQ_RE = re.compile(r"^(\d+)_")
+
+
+def cache_key(
+    model: str,
+    messages: list[dict[str, Any]],
+    n: int,
+    temperature: float,
+    sample_key: str | None = None,
+    max_tokens: int | None = None,
+) -> str:
+    """Return a stable SHA-256 hex digest identifying one request.
+
+    ``sample_key`` lets a caller ask the same prompt several times and get distinct entries
+    (e.g. ``"iter0/cand3"``); without it, an identical request is answered from the cache.
+    """
+    payload = {
+        "model": model,
+        "messages": messages,
+        "n": n,
+        "temperature": temperature,
+        "sample_key": sample_key,
+        "max_tokens": max_tokens,
+    }
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def build_record(
+    *,
+    key: str,
+    sample_key: str | None,
+    model: str,
+    endpoint: str,
+    request: dict[str, Any],
+    results: list[HTTPResult],
+    n: int,
+    notes: list[str],
+    started_at: str,
+    latency_s: float,
+    error: BaseException | None,
+) -> dict[str, Any]:
+    """Assemble the JSON record of one chat call from the HTTP requests it took.
+
+    A failed call is recorded too (``status: "error"``) with whatever it already paid for, so a
+    resume counts that spending, but it is never served from the cache.
+    """
+    prompt = sum(r.usage.prompt_tokens for r in results)
+    completion = sum(r.usage.completion_tokens for r in results)
+    return {
+        "status": "ok" if error is None else "error",
+        "error": None if error is None else str(error),
+        "cache_key": key,
+        "sample_key": sample_key,
+        "model": model,
+        "endpoint": endpoint,
+        "request": request,
+        "texts": [t for r in results for t in r.texts][:n],
+        "usage": {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        },
+        "cost_usd": sum(r.cost_usd for r in results),
+        "notes": list(notes),
+        "latency_s": round(latency_s, 4),
+        "started_at": started_at,
+        "finished_at": now_iso(),
+        "http_calls": [
+            {
+                "n_asked": r.n_asked,
+                "n_returned": len(r.texts),
+                "prompt_tokens": r.usage.prompt_tokens,
+                "completion_tokens": r.usage.completion_tokens,
+                "cost_usd": r.cost_usd,
+                "latency_s": r.latency_s,
+                "retries": r.retries,
+            }
+            for r in results
+        ],
+    }
+
+
+def now_iso() -> str:
+    """Return the current UTC time as an ISO-8601 string, for records."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class RecordStore:
+    """Writes call records into a folder and indexes the successful ones by cache key.
+
+    Thread-safe: sequence numbers and the index are guarded by one lock, so parallel calls get
+    distinct file names.
+    """
+
+    def __init__(self, record_dir: Path) -> None:
+        """Create the folder if needed and index the records already in it."""
+        self.record_dir = Path(record_dir)
+        self.record_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._index: dict[str, dict[str, Any]] = {}
+        self._next_seq = 0
+        self.prior_cost_usd = 0.0
+        self.prior_tokens = 0
+        self._load()
+
+    def _load(self) -> None:
+        """Index existing records; skip (with a warning) files that are not valid records."""
+        for path in sorted(self.record_dir.glob("*.json")):
+            match = _SEQ_RE.match(path.name)
+            if match:
+                self._next_seq = max(self._next_seq, int(match.group(1)) + 1)
+            try:
+                record = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+                logger.warning("ignoring unreadable LLM record %s: %s", path, exc)
+                continue
+            if not isinstance(record, dict):
+                continue
+            usage = record.get("usage") or {}
+            self.prior_cost_usd += float(record.get("cost_usd") or 0.0)
+            self.prior_tokens += int(usage.get("prompt_tokens") or 0)
+            self.prior_tokens += int(usage.get("completion_tokens") or 0)
+            if record.get("status") == "ok" and record.get("cache_key"):
+                record["_path"] = str(path)
+                self._index[record["cache_key"]] = record
+
+    def __len__(self) -> int:
+        """Return the number of cached (successful) records."""
+        return len(self._index)
+
+    def lookup(self, key: str) -> dict[str, Any] | None:
+        """Return the successful record stored for ``key``, or ``None``."""
+        with self._lock:
+            return self._index.get(key)
+
+    def write(self, record: dict[str, Any], purpose: str) -> Path:
+        """Write ``record`` atomically under the next sequence number and index it if ok.
+
+        Args:
+            record: a JSON-serialisable dict with at least ``cache_key`` and ``status``.
+            purpose: a short label ("designer", "critic") that goes into the file name.
+
+        Returns:
+            The path of the new file.
+        """
+        safe_purpose = re.sub(r"[^A-Za-z0-9-]+", "-", purpose).strip("-")[:40] or "call"
+        with self._lock:
+            seq = self._next_seq
+            self._next_seq += 1
+        name = f"{seq:05d}_{safe_purpose}_{record['cache_key'][:8]}.json"
+        path = self.record_dir / name
+        body = {"record_version": RECORD_VERSION, "seq": seq, "purpose": purpose, **record}
+        _atomic_write_json(path, body)
+        if record.get("status") == "ok":
+            with self._lock:
+                self._index[record["cache_key"]] = {**body, "_path": str(path)}
+        return path
+
+
+def _atomic_write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON to a temp file in the same folder, then rename it over ``path``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
