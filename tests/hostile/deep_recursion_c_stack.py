@@ -2,7 +2,7 @@
 """Hostile: lift the recursion limit to overflow the C stack.
 
 expect: static
-expect-unchecked: crashed runtime memory
+expect-unchecked: crashed runtime memory cpu timeout
 """
 import sys
 

@@ -1,0 +1,45 @@
+"""``rewardsmith envs`` and ``rewardsmith describe``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markdown import Markdown
+from rich.table import Table
+
+
+def envs_cli() -> None:
+    """List the environments with descriptions and the built-in tasks."""
+    from rewardsmith.cli import console
+    from rewardsmith.registry import all_tasks, env_ids
+
+    envs = Table(title="Environments (rewardsmith describe ENV)")
+    envs.add_column("env id")
+    envs.add_column("tasks")
+    tasks = all_tasks()
+    for env_id in env_ids():
+        envs.add_row(env_id, ", ".join(t.id for t in tasks if t.env_id == env_id))
+    console.print(envs)
+    table = Table(title="Built-in tasks (rewardsmith train --task TASK)")
+    for column in ("task", "env", "what a user types", "success", "budget"):
+        table.add_column(column)
+    for t in tasks:
+        table.add_row(t.id, t.env_id, t.text, f"{t.fitness_doc} >= {t.success_threshold:g}",
+                      f"{t.default_steps:,}")
+    console.print(table)
+
+
+def describe_cli(
+    env: Annotated[str, typer.Argument(help="Environment id, e.g. HalfCheetah-v5.")],
+    raw: Annotated[bool, typer.Option("--raw", help="Print the Markdown source.")] = False,
+) -> None:
+    """Print the environment description the designer sees (never the env's own reward)."""
+    from rewardsmith.cli import console
+    from rewardsmith.registry import describe_env
+
+    text = describe_env(env)
+    if raw:
+        typer.echo(text)
+    else:
+        console.print(Markdown(text))
