@@ -27,7 +27,7 @@ def _find_description(env: gym.Env) -> EnvDescription:
     return get_description(env.unwrapped.spec.id if env.unwrapped.spec else env.spec.id)
 
 
-class CaptureState(gym.Wrapper):
+class CaptureState(gym.Wrapper, gym.utils.RecordConstructorArgs):
     """Put the raw snapshots of the state before and after each step in ``info``.
 
     Args:
@@ -36,6 +36,7 @@ class CaptureState(gym.Wrapper):
     """
 
     def __init__(self, env: gym.Env, description: EnvDescription | None = None):
+        gym.utils.RecordConstructorArgs.__init__(self, description=description)
         super().__init__(env)
         self.state_description = description or _find_description(env)
         self._data = env.unwrapped.data
@@ -57,7 +58,7 @@ class CaptureState(gym.Wrapper):
         return obs, reward, terminated, truncated, info
 
 
-class RewardWrapper(gym.Wrapper):
+class RewardWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
     """Replace a gymnasium env's reward with ``reward_fn`` (called with a batch of one).
 
     Args:
@@ -66,6 +67,7 @@ class RewardWrapper(gym.Wrapper):
     """
 
     def __init__(self, env: gym.Env, reward_fn: RewardFn):
+        gym.utils.RecordConstructorArgs.__init__(self, reward_fn=reward_fn)
         if not _has_capture(env):
             env = CaptureState(env)
         super().__init__(env)

@@ -1,0 +1,5 @@
+"""``python -m rewardsmith`` runs the CLI."""
+
+from rewardsmith.cli import main
+
+main()

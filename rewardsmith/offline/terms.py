@@ -1,0 +1,179 @@
+"""The documented library of reward terms the offline designer composes rewards from.
+
+Each :class:`Term` names the state fields it reads, its numeric parameters (with defaults and the
+range the designer may search), its structural options (axis, sign, body names), and renders to
+one numpy expression of shape ``(B,)``. Keeping every term a single expression means a composed
+reward is a flat list of ``name = weight * (expression)`` lines, which is easy to read and to diff
+between iterations. The terms read ``next_state`` (the result of the action), as the reward
+contract of DESIGN.md intends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+AXES = {"x": 0, "y": 1, "z": 2}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One numeric, searchable parameter of a term.
+
+    Attributes:
+        default: the value used when nothing else is known.
+        low: smallest value the designer may try.
+        high: largest value the designer may try.
+        doc: what it means, with its unit.
+    """
+
+    default: float
+    low: float
+    high: float
+    doc: str
+
+    def clip(self, value: float) -> float:
+        """Keep a perturbed value inside the searchable range."""
+        return float(min(max(value, self.low), self.high))
+
+
+@dataclass(frozen=True)
+class Term:
+    """A reward term: what it computes, what it needs, and how it renders.
+
+    Attributes:
+        key: library name (``"velocity"``, ``"upright"``, ...), stored in the source header.
+        doc: what the term rewards and when it helps.
+        needs: top-level state fields it reads; a term is usable only where all exist.
+        params: numeric parameters (perturbed by the designer between candidates).
+        options: structural options and what each means (chosen once from the task text).
+        render: ``(params, options) -> numpy expression`` of shape ``(B,)``, unweighted.
+    """
+
+    key: str
+    doc: str
+    needs: tuple[str, ...]
+    render: Callable[[Mapping[str, float], Mapping[str, Any]], str]
+    params: dict[str, Param] = field(default_factory=dict)
+    options: dict[str, str] = field(default_factory=dict)
+
+    def defaults(self) -> dict[str, float]:
+        """The default value of every numeric parameter."""
+        return {name: p.default for name, p in self.params.items()}
+
+
+def num(value: float) -> str:
+    """Render a number so the source and the JSON header show the same value."""
+    return repr(float(value))
+
+
+def _names(names: Any) -> list[str]:
+    return [str(n) for n in names]
+
+
+def _stack_mean(items: list[str]) -> str:
+    """Mean over several ``(B,)`` expressions (a single one is returned as is)."""
+    if len(items) == 1:
+        return items[0]
+    return f"np.mean(np.stack([{', '.join(items)}], axis=1), axis=1)"
+
+
+def _velocity(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
+    expr = f"{num(o['sign'])} * next_state.torso_velocity[:, {AXES[o['axis']]}]"
+    return f"np.maximum({expr}, 0.0)" if o.get("positive_only") else expr
+
+
+def _target_speed(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
+    speed = f"{num(o['sign'])} * next_state.torso_velocity[:, {AXES[o['axis']]}]"
+    return f"np.exp(-(({speed} - {num(p['speed'])}) / {num(p['width'])}) ** 2)"
+
+
+def _height(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
+    if o.get("shape") == "ramp":
+        return f"np.clip(next_state.torso_height / {num(p['target'])}, 0.0, 1.0)"
+    return f"np.exp(-((next_state.torso_height - {num(p['target'])}) / {num(p['width'])}) ** 2)"
+
+
+def _joint_target(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
+    items = [f"np.exp(-((next_state.joint_angles[{n!r}] - {num(p['target'])}) / "
+             f"{num(p['width'])}) ** 2)" for n in _names(o["joints"])]
+    return _stack_mean(items)
+
+
+def _contact(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
+    flags = [f"next_state.contacts[{n!r}]" for n in _names(o["bodies"])]
+    if o.get("mode") == "penalty":
+        return f"-np.any(np.stack([{', '.join(flags)}], axis=1), axis=1).astype(np.float64)"
+    return _stack_mean([f"{flag}.astype(np.float64)" for flag in flags])
+
+
+def _rotation(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
+    return f"{num(o['sign'])} * next_state.torso_angular_velocity[:, {AXES[o['axis']]}]"
+
+
+def _body_above(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
+    items = [f"np.tanh({num(p['sharpness'])} * (next_state.body_positions[{n!r}][:, 2] - "
+             f"next_state.torso_height - {num(p['offset'])}))" for n in _names(o["bodies"])]
+    return _stack_mean(items)
+
+
+TERMS: dict[str, Term] = {t.key: t for t in [
+    Term("velocity", "torso velocity along one axis (m/s): the plain 'go that way' term; "
+         "unbounded, so faster is always better", ("torso_velocity",), _velocity,
+         options={"axis": "x, y or z", "sign": "+1 or -1 (direction along the axis)",
+                  "positive_only": "reward only motion in that direction (for jumps)"}),
+    Term("target_speed", "Gaussian bump around a target speed along one axis (0..1): for "
+         "'slowly' or 'at 2 m/s'", ("torso_velocity",), _target_speed,
+         params={"speed": Param(1.0, 0.05, 12.0, "target speed (m/s)"),
+                 "width": Param(0.5, 0.05, 3.0, "tolerance (m/s)")},
+         options={"axis": "x, y or z", "sign": "+1 or -1"}),
+    Term("height", "torso height near a target (gaussian) or at least a target (ramp, 0..1)",
+         ("torso_height",), _height,
+         params={"target": Param(1.0, 0.05, 3.0, "target torso height (m)"),
+                 "width": Param(0.2, 0.02, 1.0, "tolerance (m), gaussian shape only")},
+         options={"shape": "'gaussian' (near the target) or 'ramp' (h / target, capped at 1)"}),
+    Term("upright", "uprightness of the torso, clip(torso_up, 0, 1): penalises falling over and "
+         "landing on the back", ("torso_up",),
+         lambda p, o: "np.clip(next_state.torso_up, 0.0, 1.0)"),
+    Term("joint_target", "mean Gaussian closeness of named joints to a target angle (0..1)",
+         ("joint_angles",), _joint_target,
+         params={"target": Param(0.0, -3.0, 3.0, "target angle (rad)"),
+                 "width": Param(0.3, 0.05, 2.0, "tolerance (rad)")},
+         options={"joints": "joint names from the description"}),
+    Term("contact", "floor contact of named bodies: mean of the flags (reward) or minus 'any' "
+         "(penalty)", ("contacts",), _contact,
+         options={"bodies": "contact names from the description", "mode": "reward or penalty"}),
+    Term("rotation", "torso angular velocity about one axis (rad/s): flips (y) and spins (z)",
+         ("torso_angular_velocity",), _rotation,
+         options={"axis": "x, y or z", "sign": "+1 or -1 (right-hand rule)"}),
+    Term("still", "minus the squared horizontal torso speed: stay in place",
+         ("torso_velocity",), lambda p, o: "-np.sum(next_state.torso_velocity[:, :2] ** 2, axis=1)"),
+    Term("action_cost", "minus the sum of squared actions: less effort, smoother motion", (),
+         lambda p, o: "-np.sum(action ** 2, axis=1)"),
+    Term("joint_speed_cost", "minus the mean squared joint velocity: against jitter",
+         ("joint_velocities",),
+         lambda p, o: "-np.mean(np.stack(list(next_state.joint_velocities.values()), axis=1) "
+                      "** 2, axis=1)"),
+    Term("alive", "a constant per step. It changes nothing unless the episode can end early; "
+         "then it pays for staying healthy (not falling)", (),
+         lambda p, o: "np.ones(action.shape[0])"),
+    Term("pole_upright", "cos(pole_angle): 1 with the pole upright", ("pole_angle",),
+         lambda p, o: "np.cos(next_state.pole_angle)"),
+    Term("cart_centre", "minus the squared cart position: stay near the centre of the rail",
+         ("cart_position",), lambda p, o: "-next_state.cart_position ** 2"),
+    Term("body_above", "mean tanh of how far named bodies are above the torso plus an offset "
+         "(-1..1): raise the arms above the head", ("body_positions", "torso_height"),
+         _body_above,
+         params={"offset": Param(0.1, 0.0, 1.0, "height above the torso centre (m)"),
+                 "sharpness": Param(5.0, 1.0, 20.0, "slope of the tanh (1/m)")},
+         options={"bodies": "body names from the description"}),
+]}
+
+
+def get_term(key: str) -> Term:
+    """The library term called ``key``, or a ``KeyError`` listing the known ones."""
+    try:
+        return TERMS[key]
+    except KeyError:
+        raise KeyError(f"no reward term {key!r}; known terms: {', '.join(TERMS)}") from None

@@ -1,0 +1,44 @@
+"""The CLI through typer's CliRunner: exit codes, output, clear errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from rewardsmith.cli import app
+
+runner = CliRunner()
+
+
+def test_envs_lists_envs_and_tasks():
+    result = runner.invoke(app, ["envs"])
+    assert result.exit_code == 0, result.output
+    assert "HalfCheetah-v5" in result.output and "humanoid-kneel" in result.output
+
+
+def test_describe_prints_the_designer_text():
+    result = runner.invoke(app, ["describe", "Hopper-v5", "--raw"])
+    assert result.exit_code == 0
+    assert "torso_height" in result.output and "thigh_joint" in result.output
+
+
+def test_train_task_with_reference_reward(tmp_path):
+    result = runner.invoke(app, ["train", "--task", "pendulum-balance", "--steps", "1024",
+                                 "--out", str(tmp_path), "--no-video"])
+    assert result.exit_code == 0, result.output
+    assert "fitness" in result.output
+    assert json.loads((tmp_path / "metrics.json").read_text())["steps"] >= 1024
+
+
+def test_errors_are_one_line_and_exit_1():
+    for args, message in ((["describe", "Nope-v0"], "Known environments"),
+                          (["train", "--task", "nope"], "Built-in tasks"),
+                          (["train"], "exactly one of --task")):
+        proc = subprocess.run([sys.executable, "-m", "rewardsmith", *args], capture_output=True,
+                              text=True, timeout=120)
+        assert proc.returncode == 1, proc.stderr
+        assert "error:" in proc.stderr and message in proc.stderr
+        assert "Traceback" not in proc.stderr
