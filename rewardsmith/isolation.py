@@ -1,21 +1,13 @@
-"""OS isolation of the sandbox worker: limits, which layers this machine offers, the command.
+"""OS isolation of the sandbox worker: its limits, the layers this machine offers, its command.
 
 The worker runs LLM-written code, so it gets no network, no credentials, one writable folder and
-bounded resources. Each layer and what it stops is in ``sandbox/README.md``. How the worker is
-wrapped depends on what the kernel allows, detected once per process:
-
-* ``bwrap`` (bubblewrap): new network, pid, ipc and uts namespaces; a minimal read-only root
-  (system libraries, the Python installation, the rewardsmith package) plus the job's own
-  writable folder; ``--die-with-parent``. When we are root, ``setpriv`` then drops to a fresh
-  non-root uid: ``RLIMIT_NPROC`` is not enforced for root, and root could read ``/root``.
-  bwrap binds the interpreter into the sandbox, so the uid does not need to reach the real
-  (mode 700) ``/root``. When we are not root, bwrap's user namespace does the same job.
-* ``unshare``: network and pid namespaces only (the filesystem stays visible, read-write where
-  the uid may write).
-* none: refused unless the caller passes ``allow_unsafe=True``.
-
-Resource limits (rlimits) and the seccomp filter are applied by the worker itself, as its first
-steps, before it loads the candidate (see ``sandbox/worker.py``).
+bounded resources (``sandbox/README.md`` says what each layer stops). The wrapping depends on
+what the kernel allows, detected once per process: ``bwrap`` (network, pid, ipc and uts
+namespaces, a minimal read-only root plus the job's folder, then ``setpriv`` to a fresh non-root
+uid when we are root, since ``RLIMIT_NPROC`` does not bind root), else ``unshare`` (network and
+pid namespaces only), else nothing, which callers refuse unless told ``allow_unsafe=True``.
+cgroup limits apply when ``/sys/fs/cgroup`` is writable. The worker sets its own rlimits and
+seccomp filter before it loads the candidate (``sandbox/worker.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +21,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +31,7 @@ from rewardsmith.resources import resource_dir
 
 Mode = Literal["bwrap", "unshare", "none"]
 
+_CGROUP_ROOT = Path("/sys/fs/cgroup")
 _SECRET = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION", re.IGNORECASE)
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 # What the dynamic loader, numpy, torch and MuJoCo read from /etc; the rest of /etc (pip.conf
@@ -116,12 +110,14 @@ class IsolationReport:
     Attributes:
         mode: how the worker is wrapped (``bwrap``, ``unshare`` or ``none``).
         drop_uid: run the worker under a fresh non-root uid (we are root and can).
+        cgroup: per-job cgroup (v1) memory and pids limits are possible.
         seccomp: the importable seccomp module (``pyseccomp`` or ``seccomp``), or None.
         layers: every layer, active or not, for reports and ``rewardsmith check``.
     """
 
     mode: Mode
     drop_uid: bool
+    cgroup: bool
     seccomp: str | None
     layers: tuple[Layer, ...]
 
@@ -163,6 +159,7 @@ def detect_isolation_layers() -> IsolationReport:
         mode = "unshare"
     drop_uid = bool(root and setpriv and (mode == "bwrap" or _world_readable(sys.executable)))
     seccomp = next((m for m in ("pyseccomp", "seccomp") if importlib.util.find_spec(m)), None)
+    cgroup = _cgroup_available()
     how = {"bwrap": "bubblewrap", "unshare": "unshare(1)", "none": "unavailable"}[mode]
     layers = (
         Layer("network namespace", mode != "none", how),
@@ -172,9 +169,11 @@ def detect_isolation_layers() -> IsolationReport:
               "setpriv to a fresh uid" if drop_uid else ("not root" if not root else "no")),
         Layer("seccomp filter", seccomp is not None, seccomp or "pip install pyseccomp"),
         Layer("rlimits", True, "AS, CPU, NPROC, NOFILE, FSIZE, CORE"),
+        Layer("cgroup memory and pids limits", cgroup,
+              "cgroup v1" if cgroup else "needs a writable /sys/fs/cgroup/{memory,pids}"),
         Layer("environment scrubbed", True, "allow-list of variables"),
     )
-    return IsolationReport(mode, drop_uid, seccomp, layers)
+    return IsolationReport(mode, drop_uid, cgroup, seccomp, layers)
 
 
 def _unshare_flags(root: bool) -> list[str]:
@@ -186,6 +185,66 @@ def _world_readable(path: str) -> bool:
     """Whether a uid other than the owner can reach ``path`` (every folder o+x, file o+r)."""
     p = Path(os.path.realpath(path))
     return all(q.stat().st_mode & 0o001 for q in p.parents) and bool(p.stat().st_mode & 0o004)
+
+
+def _cgroup_available() -> bool:
+    try:
+        JobCgroup(IsolationLimits()).remove()
+    except OSError:
+        return False
+    return True
+
+
+class JobCgroup:
+    """Per-job cgroup (v1) memory and pids limits: they cap the whole sandbox, forks included.
+
+    ``RLIMIT_AS`` bounds each process and ``RLIMIT_NPROC`` their number, so without a cgroup a
+    job allowed to fork could still use ``nproc x memory_mb`` in all.
+    """
+
+    def __init__(self, limits: IsolationLimits):
+        name = f"job-{os.getpid()}-{secrets.token_hex(4)}"
+        # pids.max counts bwrap's two processes and the shell too.
+        settings = {"memory": ("memory.limit_in_bytes", limits.memory_mb << 20),
+                    "pids": ("pids.max", limits.nproc + 4)}
+        self.dirs: list[Path] = []
+        try:
+            for controller, (key, value) in settings.items():
+                path = _CGROUP_ROOT / controller / "rewardsmith" / name
+                path.parent.mkdir(exist_ok=True)
+                path.mkdir()
+                self.dirs.append(path)
+                (path / key).write_text(str(value))
+        except OSError:
+            self.remove()
+            raise
+
+    def wrap(self, cmd: list[str]) -> list[str]:
+        """Prefix ``cmd`` with a shell that joins the cgroups, then execs the sandbox."""
+        script = 'for d; do [ "$d" = -- ] && break; echo $$ > "$d/cgroup.procs" || exit 125; ' \
+                 'shift; done; shift; exec "$@"'
+        return ["/bin/sh", "-c", script, "sh", *map(str, self.dirs), "--", *cmd]
+
+    def oom_killed(self) -> bool:
+        """Whether the kernel killed a process of the job for exceeding the memory limit."""
+        try:
+            text = (self.dirs[0] / "memory.oom_control").read_text()
+        except (OSError, IndexError):
+            return False
+        return any(line.split()[1] != "0" for line in text.splitlines()
+                   if line.startswith("oom_kill "))
+
+    def remove(self) -> None:
+        """Delete the cgroups (retrying while the kernel reaps the job's last processes)."""
+        for path in self.dirs:
+            for _ in range(40):
+                try:
+                    path.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.05)
 
 
 def scrubbed_env(workdir: Path) -> dict[str, str]:

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from rewardsmith.evaluator.jobs import run_reevaluate
+
 Emit = Callable[[dict[str, Any]], None]
 JobFn = Callable[..., dict[str, Any]]
 
@@ -64,11 +66,15 @@ def run_train(reward_fn: Any, workdir: Path, emit: Emit, *, out: str = "train",
     return {"out": out, "metrics": result.metrics}
 
 
-JOBS: dict[str, JobFn] = {"smoke": run_smoke, "train": run_train}
+JOBS: dict[str, JobFn] = {"smoke": run_smoke, "train": run_train,
+                         "reevaluate": run_reevaluate}
 
 # Modules the worker imports before it installs the seccomp filter: some run a subprocess at
 # import time (``glfw``, via gymnasium's MuJoCo renderer, checks its library version that way).
+# Every kind gets ``PRELOAD_COMMON``; a kind not listed in ``PRELOAD`` gets only that.
+PRELOAD_COMMON = ("gymnasium.envs.mujoco",)
 PRELOAD: dict[str, tuple[str, ...]] = {
-    "smoke": ("gymnasium.envs.mujoco", "rewardsmith.smoke", "rewardsmith.transitions"),
-    "train": ("gymnasium.envs.mujoco", "torch", "stable_baselines3", "rewardsmith.training"),
+    "smoke": ("rewardsmith.smoke", "rewardsmith.transitions"),
+    "train": ("torch", "stable_baselines3", "rewardsmith.training"),
+    "reevaluate": ("torch", "stable_baselines3"),
 }

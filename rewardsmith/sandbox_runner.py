@@ -28,6 +28,7 @@ from typing import Any
 from rewardsmith.errors import RewardsmithError
 from rewardsmith.isolation import (
     IsolationLimits,
+    JobCgroup,
     build_command,
     detect_isolation_layers,
     package_root,
@@ -43,7 +44,7 @@ MAX_RESULT_BYTES = 8 << 20
 MAX_EVENT_BYTES = 1 << 20  # read per poll
 POLL_S = 0.05
 _SIGNALS = {signal.SIGKILL: "SIGKILL", signal.SIGSEGV: "SIGSEGV", signal.SIGABRT: "SIGABRT",
-            signal.SIGBUS: "SIGBUS", signal.SIGXCPU: "SIGXCPU", signal.SIGXFSZ: "SIGXFSZ"}
+            signal.SIGBUS: "SIGBUS"}
 
 
 class SandboxUnavailableError(RewardsmithError):
@@ -109,21 +110,12 @@ def run_sandboxed(kind: str, reward_source: str, args: dict[str, Any], workdir: 
     t0 = time.perf_counter()
     if kind not in JOBS:
         raise ValueError(f"unknown sandbox job kind {kind!r}; expected one of {sorted(JOBS)}")
-    if not skip_static_check:
-        issues = check_source(reward_source)
-        if issues:
-            return SandboxResult(False, kind, None, str(RewardCheckError(issues)), "static",
-                                 time.perf_counter() - t0)
+    issues = [] if skip_static_check else check_source(reward_source)
+    if issues:
+        return SandboxResult(False, kind, None, str(RewardCheckError(issues)), "static",
+                             time.perf_counter() - t0)
     report = detect_isolation_layers()
-    if not report.network_isolated:
-        message = ("no network isolation is available on this machine (neither bubblewrap nor "
-                   "unshare could create a network namespace); install bubblewrap "
-                   "(`apt-get install bubblewrap`) or allow user namespaces")
-        if not allow_unsafe:
-            raise SandboxUnavailableError(message + ", or pass allow_unsafe=True to run "
-                                          "untrusted reward code without it (not recommended)")
-        warnings.warn(f"RUNNING UNTRUSTED REWARD CODE WITHOUT NETWORK ISOLATION: {message}",
-                      stacklevel=2)
+    _require_network_isolation(report, allow_unsafe)
     limits = limits or IsolationLimits.from_policy(kind)
     workdir = Path(workdir).resolve()
     uid = sandbox_uid() if report.drop_uid else None
@@ -133,20 +125,37 @@ def run_sandboxed(kind: str, reward_source: str, args: dict[str, Any], workdir: 
     argv = [sys.executable, "-I", "-B", str(resource_dir("sandbox") / "worker.py"),
             "--pkg-root", str(package_root())]
     cmd = build_command(report, limits, workdir, argv, uid)
+    cgroup = JobCgroup(limits) if report.cgroup else None
     log_fd = _create_file(workdir / "worker.log", uid)
     try:
-        proc = subprocess.Popen(cmd, cwd=workdir, env=scrubbed_env(workdir),
-                                stdin=subprocess.DEVNULL, stdout=log_fd, stderr=log_fd,
-                                start_new_session=True, close_fds=True)
-    finally:
+        proc = subprocess.Popen(cgroup.wrap(cmd) if cgroup else cmd, cwd=workdir,
+                                env=scrubbed_env(workdir), stdin=subprocess.DEVNULL,
+                                stdout=log_fd, stderr=log_fd, start_new_session=True)
         os.close(log_fd)
-    status, timed_out, cpu_s = _wait(proc, limits.wall_s, workdir, on_event)
+        status, timed_out, cpu_s = _wait(proc, limits.wall_s, workdir, on_event)
+        oom = cgroup is not None and cgroup.oom_killed()
+    finally:
+        if cgroup is not None:
+            cgroup.remove()
     outcome = _read_json(workdir / "result.json")
-    result = _to_result(kind, outcome, status, timed_out, cpu_s >= limits.cpu_s,
+    result = _to_result(kind, outcome, status, (timed_out, cpu_s >= limits.cpu_s, oom),
                         limits, _log_tail(workdir))
     result.wall_s = time.perf_counter() - t0
     result.layers = report.active_names()
     return result
+
+
+def _require_network_isolation(report, allow_unsafe: bool) -> None:
+    if report.network_isolated:
+        return
+    message = ("no network isolation is available on this machine (neither bubblewrap nor "
+               "unshare could create a network namespace); install bubblewrap "
+               "(`apt-get install bubblewrap`) or allow user namespaces")
+    if not allow_unsafe:
+        raise SandboxUnavailableError(message + ", or pass allow_unsafe=True to run untrusted "
+                                      "reward code without it (not recommended)")
+    warnings.warn(f"RUNNING UNTRUSTED REWARD CODE WITHOUT NETWORK ISOLATION: {message}",
+                  stacklevel=3)
 
 
 def read_sandbox_file(path: Path, max_bytes: int = MAX_RESULT_BYTES, *,
@@ -313,9 +322,16 @@ def _log_tail(workdir: Path, n_lines: int = 20) -> str:
     return "\n".join(data.decode("utf-8", "replace").splitlines()[-n_lines:])
 
 
-def _to_result(kind: str, outcome: dict[str, Any] | None, status: int, timed_out: bool,
-               cpu_exceeded: bool, limits: IsolationLimits, log_tail: str) -> SandboxResult:
-    """Map the worker's outcome (or its absence) to a result with a message for the designer."""
+def _to_result(kind: str, outcome: dict[str, Any] | None, status: int,
+               stopped: tuple[bool, bool, bool], limits: IsolationLimits,
+               log_tail: str) -> SandboxResult:
+    """Map the worker's outcome (or its absence) to a result with a message for the designer.
+
+    ``stopped`` says whether the wall limit was hit, the CPU limit was reached, and the
+    cgroup's OOM killer struck.
+    """
+    timed_out, cpu_exceeded, oom = stopped
+
     def fail(error_kind: str, error: str, result: Any = None) -> SandboxResult:
         return SandboxResult(False, kind, result if isinstance(result, dict) else None,
                              error[:4000], error_kind, 0.0, returncode=status, log_tail=log_tail)
@@ -331,23 +347,23 @@ def _to_result(kind: str, outcome: dict[str, Any] | None, status: int, timed_out
             return SandboxResult(True, kind, result if isinstance(result, dict) else
                                  {"value": result}, None, None, 0.0, returncode=status,
                                  log_tail=log_tail)
-        error_kind = outcome.get("error_kind")
-        error = outcome.get("error")
+        error_kind, error = outcome.get("error_kind"), outcome.get("error")
         if error_kind in ERROR_KINDS and isinstance(error, str):
             return fail(error_kind, error, outcome.get("result"))
     signum = status - 128 if status > 128 else -status if status < 0 else 0
-    name = _SIGNALS.get(signum, f"signal {signum}")
     if signum == signal.SIGXCPU or (signum == signal.SIGKILL and cpu_exceeded):
         return fail("cpu", f"the {kind} job used more than its CPU-time limit of "
                     f"{limits.cpu_s} s and was stopped; compute_reward is far too slow")
-    if signum == signal.SIGXFSZ:
-        return fail("crashed", f"the {kind} job tried to write a file larger than "
-                    f"{limits.fsize_mb} MB and was stopped; a reward must not write files")
+    if oom:
+        return fail("memory", f"the {kind} job used more than its memory limit of "
+                    f"{limits.memory_mb} MB and was killed; compute_reward must not build large "
+                    f"arrays or start processes")
     if signum:
+        name = _SIGNALS.get(signum, f"signal {signum}")
         return fail("crashed", f"the {kind} job was killed by {name}; this happens when "
                     f"compute_reward exhausts memory (limit {limits.memory_mb} MB) or the "
                     f"stack (deep recursion), or when it kills its own process")
-    last = log_tail.strip().splitlines()[-1] if log_tail.strip() else "no output"
-    return fail("crashed", f"the {kind} job exited with status {status} without a result "
-                f"(last output: {last[:300]}); compute_reward must return its values, not "
-                f"exit the process")
+    reason = [line for line in log_tail.splitlines() if line.startswith("rewardsmith worker:")]
+    detail = f" ({reason[-1][:300]})" if reason else ""
+    return fail("crashed", f"the {kind} job exited with status {status} before writing its "
+                f"result{detail}; compute_reward must return its values, not end the process")

@@ -80,8 +80,7 @@ def _call(reward_fn: Any, transitions: Any, label: str, max_call_s: float
     try:
         total, components = validate_reward_output(output, len(transitions))
     except RewardContractError as e:
-        raise RewardContractError(f"on {len(transitions)} {label} transitions of "
-                                  f"{transitions.env_id}: {e}") from None
+        raise RewardContractError(f"on {len(transitions)} {label} transitions: {e}") from None
     return total, components, seconds
 
 

@@ -93,17 +93,24 @@ def check_source(source: str) -> list[StaticIssue]:
     size_issues = _check_size(source)
     if size_issues:
         return size_issues
+    too_deep = [StaticIssue(0, "size", "the program is nested too deeply to check; split long "
+                            "expressions into several statements")]
     try:
         tree = ast.parse(source, filename="reward.py")
     except SyntaxError as e:
         return [StaticIssue(e.lineno or 0, "syntax", f"syntax error: {e.msg}; the program must "
                             f"be valid Python 3.11")]
+    except (RecursionError, MemoryError):
+        return too_deep
     n_nodes = sum(1 for _ in ast.walk(tree))
     if n_nodes > MAX_NODES:
         return [StaticIssue(0, "size", f"the program has {n_nodes} syntax nodes; at most "
                             f"{MAX_NODES} are allowed: write a shorter reward")]
     visitor = _Visitor()
-    visitor.visit(tree)
+    try:
+        visitor.visit(tree)
+    except RecursionError:
+        return too_deep
     issues = visitor.issues + _check_signature(tree)
     return sorted(issues, key=lambda issue: (issue.line, issue.rule))
 

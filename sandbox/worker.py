@@ -79,9 +79,9 @@ def _run(job: dict, emit, started: float) -> dict:
         import numpy  # noqa: F401  (loaded before the filter and the candidate, on purpose)
 
         from rewardsmith.errors import RewardContractError
-        from rewardsmith.jobs import JOBS, PRELOAD
+        from rewardsmith.jobs import JOBS, PRELOAD, PRELOAD_COMMON
 
-        for module in PRELOAD.get(job["kind"], ()):
+        for module in (*PRELOAD_COMMON, *PRELOAD.get(job["kind"], ())):
             importlib.import_module(module)
     except Exception as e:  # noqa: BLE001  (any import failure is reported, not raised)
         traceback.print_exc()

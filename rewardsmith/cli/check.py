@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from rewardsmith.errors import RewardsmithError
@@ -77,7 +78,8 @@ def _resolve_env(env: str | None, task: str | None) -> tuple[str, dict]:
 
 
 def _fail(message: str) -> int:
-    console.print(f"[bold red]error[/bold red] {message}", highlight=False, soft_wrap=True)
+    console.print(f"[bold red]error[/bold red] {escape(message)}", highlight=False,
+                  soft_wrap=True)
     return 1
 
 
@@ -90,7 +92,7 @@ def _print_summary(path: Path, env_id: str, result) -> None:
     rows = [*report["components"].items(), ("total", report["total"])]
     for i, (name, stats) in enumerate(rows):
         style = "bold" if i == len(rows) - 1 else None
-        table.add_row(name, *(f"{stats[k]:.4g}" for k in ("min", "mean", "max", "std")),
+        table.add_row(escape(name), *(f"{stats[k]:.4g}" for k in ("min", "mean", "max", "std")),
                       style=style)
     console.print(table)
     sums = "yes" if report["components_sum_to_total"] else "no"
@@ -98,7 +100,7 @@ def _print_summary(path: Path, env_id: str, result) -> None:
                   f"{report['us_per_transition']:g} us per transition, checked in "
                   f"{result.wall_s:.1f} s", highlight=False)
     for warning in report["warnings"]:
-        console.print(f"[yellow]warning[/yellow] {warning}", highlight=False)
+        console.print(f"[yellow]warning[/yellow] {escape(warning)}", highlight=False)
     console.print(f"sandbox: {', '.join(result.layers)}", style="dim", highlight=False)
 
 

@@ -79,13 +79,18 @@ def _stack_mean(items: list[str]) -> str:
     return f"np.mean(np.stack([{', '.join(items)}], axis=1), axis=1)"
 
 
+def _signed(sign: Any, expr: str) -> str:
+    """``expr`` or ``-expr``: the options hold a direction, not a weight."""
+    return expr if float(sign) > 0 else f"-{expr}"
+
+
 def _velocity(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
-    expr = f"{num(o['sign'])} * next_state.torso_velocity[:, {AXES[o['axis']]}]"
+    expr = _signed(o["sign"], f"next_state.torso_velocity[:, {AXES[o['axis']]}]")
     return f"np.maximum({expr}, 0.0)" if o.get("positive_only") else expr
 
 
 def _target_speed(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
-    speed = f"{num(o['sign'])} * next_state.torso_velocity[:, {AXES[o['axis']]}]"
+    speed = _signed(o["sign"], f"next_state.torso_velocity[:, {AXES[o['axis']]}]")
     return f"np.exp(-(({speed} - {num(p['speed'])}) / {num(p['width'])}) ** 2)"
 
 
@@ -109,7 +114,7 @@ def _contact(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
 
 
 def _rotation(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
-    return f"{num(o['sign'])} * next_state.torso_angular_velocity[:, {AXES[o['axis']]}]"
+    return _signed(o["sign"], f"next_state.torso_angular_velocity[:, {AXES[o['axis']]}]")
 
 
 def _body_above(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
@@ -155,7 +160,7 @@ TERMS: dict[str, Term] = {t.key: t for t in [
          ("joint_velocities",),
          lambda p, o: "-np.mean(np.stack(list(next_state.joint_velocities.values()), axis=1) "
                       "** 2, axis=1)"),
-    Term("alive", "a constant per step. It changes nothing unless the episode can end early; "
+    Term("alive", "a constant per step: it changes nothing unless the episode can end early, "
          "then it pays for staying healthy (not falling)", (),
          lambda p, o: "np.ones(action.shape[0])"),
     Term("pole_upright", "cos(pole_angle): 1 with the pole upright", ("pole_angle",),

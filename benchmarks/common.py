@@ -1,0 +1,39 @@
+"""Helpers shared by the benchmark scripts: a result table and a JSON file."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def machine() -> dict:
+    """What the numbers were measured on."""
+    import os
+
+    return {"cpus": os.cpu_count(), "python": platform.python_version(),
+            "platform": platform.platform(), "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+
+
+def report(name: str, title: str, columns: list[str], rows: list[list], summary: dict) -> Path:
+    """Print a table and write ``benchmarks/results/<name>.json``."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
+    console = Console()
+    console.print(table)
+    for key, value in summary.items():
+        console.print(f"{key}: {value}")
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps({"benchmark": name, "machine": machine(), "columns": columns,
+                                "rows": rows, "summary": summary}, indent=2))
+    return path

@@ -1,0 +1,36 @@
+"""The evaluator: train K candidate rewards in sandboxed workers, stop weak ones early.
+
+``evaluate_candidates`` is the entry point; executors (local threads over sandboxed processes,
+or Ray) run the jobs; successive halving decides who keeps training. Names are imported lazily:
+``rewardsmith.jobs`` imports :mod:`rewardsmith.evaluator.jobs` inside every sandbox worker, which
+must not pay for the evaluator, rich or Ray.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "evaluate_candidates": "rewardsmith.evaluator.evaluator",
+    "Candidate": "rewardsmith.evaluator.evaluator",
+    "CandidateResult": "rewardsmith.evaluator.evaluator",
+    "EvaluationReport": "rewardsmith.evaluator.evaluator",
+    "HalvingConfig": "rewardsmith.evaluator.halving",
+    "RungEntry": "rewardsmith.evaluator.halving",
+    "LocalExecutor": "rewardsmith.evaluator.executors",
+    "RayExecutor": "rewardsmith.evaluator.executors",
+    "make_executor": "rewardsmith.evaluator.executors",
+    "Job": "rewardsmith.evaluator.executors",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rewardsmith.evaluator' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,130 @@
+"""What the evaluator shows while it runs: a live rich table, and the same events in a log file.
+
+Every event (a dict with at least ``event`` and usually ``candidate``) goes to
+``<out_dir>/events.log`` as one JSON line with a timestamp, so a run can be followed with
+``tail -f`` or read afterwards; training progress events are thinned to one every few seconds per
+candidate there. The table keeps one row per candidate: rung, steps, fitness and state.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+PROGRESS_LOG_EVERY_S = 5.0
+
+_STYLES = {"running": "cyan", "done": "green", "best": "bold green", "stopped": "yellow",
+           "failed": "red", "interrupted": "magenta", "reused": "green"}
+
+
+class EventLog:
+    """Appends events as JSON lines to a file (``events.log`` in the run's folder)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115  (closed in close)
+        self._last_progress: dict[Any, float] = {}
+
+    def write(self, event: dict[str, Any]) -> None:
+        """Append one event (progress events at most every few seconds per candidate)."""
+        if event.get("event") == "progress":
+            key = (event.get("candidate"), event.get("rung"))
+            now = time.monotonic()
+            if now - self._last_progress.get(key, -math.inf) < PROGRESS_LOG_EVERY_S:
+                return
+            self._last_progress[key] = now
+        self._file.write(json.dumps(event, default=str) + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        """Close the file."""
+        self._file.close()
+
+
+class LiveTable:
+    """A live table of the candidates (rich), fed with the evaluator's events.
+
+    Args:
+        ids: the candidates, in display order.
+        n_rungs: how many rungs successive halving has.
+        title: shown above the table.
+        show: draw the table (False: only keep the rows, e.g. when not on a terminal).
+    """
+
+    def __init__(self, ids: list[str], n_rungs: int, title: str = "", show: bool = True):
+        self.n_rungs = n_rungs
+        self.title = title
+        self.rows: dict[str, dict[str, Any]] = {
+            i: {"rung": None, "steps": 0, "total": None, "fitness": None, "state": "queued",
+                "note": ""} for i in ids}
+        self._lock = threading.Lock()
+        self._live = None
+        if show:
+            from rich.live import Live
+
+            self._live = Live(get_renderable=self._render, refresh_per_second=2,
+                              transient=False)
+
+    def __enter__(self) -> LiveTable:
+        if self._live is not None:
+            self._live.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._live is not None:
+            self._live.refresh()
+            self._live.stop()
+
+    def update(self, event: dict[str, Any]) -> None:
+        """Apply one event to its candidate's row."""
+        row = self.rows.get(event.get("candidate"))
+        if row is None:
+            return
+        kind = event.get("event")
+        with self._lock:
+            if event.get("rung") is not None:
+                row["rung"] = event["rung"]
+            if isinstance(event.get("steps"), int):
+                row["steps"] = event["steps"]
+            if isinstance(event.get("total"), int):
+                row["total"] = event["total"]
+            if "fitness" in event and event["fitness"] is not None:
+                row["fitness"] = event["fitness"]
+            if kind in ("start", "worker_ready") and event.get("job", "train") == "train":
+                row["state"] = "running"
+            elif kind == "reeval":
+                row["state"] = "re-evaluating"
+            elif kind in ("stopped", "failed", "done", "interrupted", "reused", "best"):
+                row["state"] = kind
+            elif kind == "reevaluated" and row["state"] == "re-evaluating":
+                row["state"] = "done"
+            if kind == "failed":
+                row["note"] = f"{event.get('error_kind')}: {event.get('error', '')}"[:60]
+            elif kind == "reevaluated" and event.get("fitness_sem") is not None:
+                row["note"] = (f"re-eval {event['fitness_mean']:.3g} ± "
+                               f"{event['fitness_sem']:.2g} ({event.get('n_seeds')} seeds)")
+            elif kind == "signatures" and event.get("names"):
+                row["note"] = ", ".join(event["names"])
+
+    def _render(self) -> Any:
+        from rich.table import Table
+
+        table = Table(title=self.title, expand=False)
+        for name, justify in (("candidate", "left"), ("rung", "right"), ("steps", "right"),
+                              ("fitness", "right"), ("state", "left"), ("note", "left")):
+            table.add_column(name, justify=justify)
+        with self._lock:
+            for cid, row in self.rows.items():
+                rung = "-" if row["rung"] is None else f"{row['rung'] + 1}/{self.n_rungs}"
+                steps = f"{row['steps']:,}" + (f" / {row['total']:,}" if row["total"] else "")
+                fitness = "-" if row["fitness"] is None else f"{row['fitness']:.4g}"
+                style = _STYLES.get(row["state"], "")
+                table.add_row(cid, rung, steps, fitness,
+                              f"[{style}]{row['state']}[/]" if style else row["state"],
+                              row["note"])
+        return table
