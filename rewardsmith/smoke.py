@@ -39,7 +39,9 @@ class SmokeReport:
         total: the same statistics for the total reward.
         components_sum_to_total: whether the components add up to the total.
         deterministic: two calls on the same transitions gave the same values.
-        us_per_transition: time per transition of one batched call.
+        main_batch_size: transitions in the first (main) batch.
+        us_per_call: time of one batched call on the main batch.
+        us_per_transition: the same divided by the batch size.
         error_kind: ``"contract"`` or ``"smoke"`` when not ok.
     """
 
@@ -53,6 +55,8 @@ class SmokeReport:
     total: dict[str, float] = field(default_factory=dict)
     components_sum_to_total: bool | None = None
     deterministic: bool | None = None
+    main_batch_size: int = 0
+    us_per_call: float | None = None
     us_per_transition: float | None = None
     error_kind: str | None = None
 
@@ -116,7 +120,9 @@ def smoke_check(reward_fn: Any, batches: dict[str, Any], max_call_s: float = 2.0
     total1, components1, _ = results[main_label]
     problems: list[str] = []
     report.n_transitions = sum(len(tr) for tr in batches.values())
-    report.us_per_transition = round(1e6 * seconds / len(first), 2)
+    report.main_batch_size = len(first)
+    report.us_per_call = round(1e6 * seconds, 1)
+    report.us_per_transition = round(1e6 * seconds / len(first), 3)
     report.deterministic = bool(np.array_equal(total1, total2) and components1.keys() ==
                                 components2.keys() and all(np.array_equal(components1[k],
                                                            components2[k]) for k in components1))
@@ -167,7 +173,7 @@ def _finish(report: SmokeReport, problems: list[str], error_kind: str) -> SmokeR
     ranges = "; ".join(f"{name} in [{s['min']:.3g}, {s['max']:.3g}] (mean {s['mean']:.3g})"
                        for name, s in report.components.items())
     report.message = (f"smoke test passed on {report.env_id} ({report.n_transitions} "
-                      f"transitions, {report.us_per_transition:g} us per transition): "
+                      f"transitions, {report.us_per_call:g} us per call of {report.main_batch_size}): "
                       f"total in [{report.total['min']:.3g}, {report.total['max']:.3g}]; "
                       f"{ranges}.")
     if report.warnings:

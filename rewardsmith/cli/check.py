@@ -97,8 +97,8 @@ def _print_summary(path: Path, env_id: str, result) -> None:
     console.print(table)
     sums = "yes" if report["components_sum_to_total"] else "no"
     console.print(f"[green]ok[/green] deterministic, components sum to the total: {sums}, "
-                  f"{report['us_per_transition']:g} us per transition, checked in "
-                  f"{result.wall_s:.1f} s", highlight=False)
+                  f"{report['us_per_call']:g} us per call of {report['main_batch_size']} "
+                  f"transitions, checked in {result.wall_s:.1f} s", highlight=False)
     for warning in report["warnings"]:
         console.print(f"[yellow]warning[/yellow] {escape(warning)}", highlight=False)
     console.print(f"sandbox: {', '.join(result.layers)}", style="dim", highlight=False)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from rewardsmith.errors import RewardsmithError
 from rewardsmith.isolation import IsolationLimits
@@ -81,10 +81,10 @@ class Executor(ABC):
     def close(self) -> None:
         """Release threads (and the Ray connection this executor opened)."""
 
-    def __enter__(self) -> Executor:
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 

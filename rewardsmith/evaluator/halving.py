@@ -14,6 +14,7 @@ that is easy to collect says nothing about whether the task is solved. This modu
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ class HalvingConfig:
         object.__setattr__(self, "rungs", rungs)
         if not rungs or any(not 0 < r <= 1 for r in rungs):
             raise ValueError(f"rungs must be fractions of the budget in (0, 1], got {rungs}")
-        if any(b <= a for a, b in zip(rungs, rungs[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(rungs)):
             raise ValueError(f"rungs must increase strictly, got {rungs}")
         if rungs[-1] != 1.0:
             raise ValueError(f"the last rung must be 1.0 (the whole budget), got {rungs}; "

@@ -13,7 +13,7 @@ import math
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 PROGRESS_LOG_EVERY_S = 5.0
 
@@ -70,12 +70,12 @@ class LiveTable:
             self._live = Live(get_renderable=self._render, refresh_per_second=2,
                               transient=False)
 
-    def __enter__(self) -> LiveTable:
+    def __enter__(self) -> Self:
         if self._live is not None:
             self._live.start()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._live is not None:
             self._live.refresh()
             self._live.stop()

@@ -4,9 +4,9 @@ It serves when no LLM is configured (or with ``--designer offline``) and says so
 the task text, the env description and the feedback an LLM designer would get.
 """
 
-from rewardsmith.offline.composer import OfflineDesignError, TermChoice, read_header, render_source
+from rewardsmith.offline.composer import OfflineDesignError, read_header, render_source
 from rewardsmith.offline.designer import CandidateOutcome, OfflineDesigner, Proposal
-from rewardsmith.offline.terms import TERMS, Term
+from rewardsmith.offline.terms import TERMS, Term, TermChoice
 
 __all__ = ["TERMS", "CandidateOutcome", "OfflineDesignError", "OfflineDesigner", "Proposal",
            "Term", "TermChoice", "read_header", "render_source"]

@@ -9,89 +9,19 @@ later iteration, or a resumed run that has only ``reward.py`` on disk, can recov
 from __future__ import annotations
 
 import json
-import math
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from rewardsmith.descriptions import EnvDescription
 from rewardsmith.errors import RewardsmithError
-from rewardsmith.offline.intent import FeedbackIntent, TaskIntent
-from rewardsmith.offline.terms import get_term
+from rewardsmith.offline.intent import EnvFacts, FeedbackIntent, TaskIntent, env_facts
+from rewardsmith.offline.terms import TermChoice, get_term, round_sig
 
 HEADER = "# rewardsmith-offline: "
-ROLES = ("task", "shaping", "cost")
 
 
 class OfflineDesignError(RewardsmithError):
     """The term library cannot express a reward for this env or this source."""
-
-
-def round_sig(value: float, digits: int = 3) -> float:
-    """Round to ``digits`` significant digits, so sources differ only by meaningful changes."""
-    if value == 0 or not math.isfinite(value):
-        return 0.0
-    return round(value, digits - 1 - int(math.floor(math.log10(abs(value)))))
-
-
-@dataclass
-class TermChoice:
-    """One weighted term of a composed reward.
-
-    Attributes:
-        name: the component name (a Python identifier, unique in the reward).
-        term: key in the term library.
-        weight: positive multiplier; the term's own sign says reward or penalty.
-        role: ``"task"`` (what was asked; never dropped), ``"shaping"`` or ``"cost"``.
-        params: the term's numeric parameters.
-        options: the term's structural options (axis, sign, names).
-    """
-
-    name: str
-    term: str
-    weight: float
-    role: str = "shaping"
-    params: dict[str, float] = field(default_factory=dict)
-    options: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.weight = round_sig(self.weight)
-        self.params = {**get_term(self.term).defaults(), **self.params}
-        self.params = {k: round_sig(v) for k, v in self.params.items()}
-
-    def to_json(self) -> dict[str, Any]:
-        """The header entry for this term."""
-        return {"name": self.name, "term": self.term, "weight": self.weight, "role": self.role,
-                "params": self.params, "options": self.options}
-
-    def copy(self, **changes: Any) -> TermChoice:
-        """A copy with some attributes replaced (dicts are copied, not shared)."""
-        values = {**self.to_json(), "params": dict(self.params), "options": dict(self.options)}
-        return TermChoice(**{**values, **changes})
-
-
-@dataclass
-class EnvFacts:
-    """What the composer reads off a description (nothing else about the env is known)."""
-
-    fields: set[str]
-    planar: bool
-    terminates: bool
-    height: float | None
-    action_scale: float
-
-
-def env_facts(description: EnvDescription) -> EnvFacts:
-    """Read the few facts the defaults depend on from the description's fields and notes."""
-    text = " ".join([description.summary, *description.notes]).lower()
-    found = re.search(r"about (\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?))? m high", text)
-    height = None
-    if found:
-        height = (float(found.group(1)) + float(found.group(2) or found.group(1))) / 2
-    bound = max((max(abs(a.low), abs(a.high)) for a in description.actions), default=1.0)
-    terminates = re.search(r"ends? early", text) is not None and "no early termination" not in text
-    return EnvFacts(set(description.field_names), "torso_pitch" in description.field_names,
-                    terminates, height, max(len(description.actions), 1) * bound ** 2)
 
 
 @dataclass
@@ -228,7 +158,7 @@ def compose(intent: TaskIntent, description: EnvDescription) -> Plan:
     elif locomotes and "torso_up" in facts.fields and "flip" not in behaviours:
         extras.append(TermChoice("upright", "upright", 0.1))
     terms.append(_cost(facts, cost_level))
-    if facts.terminates and locomotes:  # pose tasks run without early termination
+    if facts.terminates and not bodily & set(behaviours):  # pose tasks never end early
         extras.append(TermChoice("alive", "alive", 1.0))
     terms = usable(_dedupe(terms), description)
     if not any(t.role == "task" for t in terms):
@@ -271,8 +201,7 @@ def render_source(terms: list[TermChoice], env_id: str) -> str:
         raise OfflineDesignError("cannot render a reward with no terms")
     header = json.dumps({"env": env_id, "terms": [t.to_json() for t in terms]}, sort_keys=True)
     lines = [HEADER + header,
-             '"""Reward composed by the rewardsmith offline designer (no LLM) from its term '
-             'library."""',
+             '"""Reward composed by the rewardsmith offline designer (no LLM) from terms."""',
              "import numpy as np", "", "",
              "def compute_reward(state, action, next_state):"]
     for t in terms:

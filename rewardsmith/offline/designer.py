@@ -26,11 +26,10 @@ from rewardsmith.offline.composer import (
     compose,
     read_header,
     render_source,
-    round_sig,
     usable,
 )
 from rewardsmith.offline.intent import parse_feedback, parse_task
-from rewardsmith.offline.terms import get_term
+from rewardsmith.offline.terms import get_term, round_sig
 
 _SEARCHABLE_IN_TASK = {"width", "sharpness", "offset"}  # a user-given speed or height stays put
 
@@ -118,6 +117,8 @@ class OfflineDesigner:
         seen = {h.source for h in history}
         proposals: list[Proposal] = []
 
+        context = f" ({'; '.join(notes)})" if notes else ""
+
         def offer(terms: list[TermChoice], why: str) -> None:
             terms = usable(terms, description)
             if not terms or len(proposals) >= k:
@@ -125,10 +126,10 @@ class OfflineDesigner:
             source = render_source(terms, description.env_id)
             if source not in seen:
                 seen.add(source)
-                proposals.append(Proposal(source, read_header_dict(source), why))
+                proposals.append(Proposal(source, read_header_dict(source), why + context))
 
         head = "refined centre" if history and sigmas else "default composition"
-        offer(centre, f"{head}: {_summary(centre)}" + (f" ({'; '.join(notes)})" if notes else ""))
+        offer(centre, f"{head}: {_summary(centre)}")
         if not (history and sigmas):
             minimal = [t for t in centre if t.role != "shaping"]
             offer(minimal, f"minimal: task terms and costs only: {_summary(minimal)}")

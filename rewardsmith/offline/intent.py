@@ -5,7 +5,9 @@ The offline designer has no language model, so it understands a fixed vocabulary
 feedback complaints ("falls over", "wrong direction", "jittery"). Body and joint words ("left
 knee", "arms") are matched against the names and docs of the env description, so only names the
 simulator really has come out. Anything it does not understand it ignores; the composer then
-falls back to the env's most common task and says so in the rationale.
+falls back to the env's most common task and says so in the rationale. :func:`env_facts` reads
+the few facts the defaults depend on (early termination, standing height, action range) out of
+the description's summary and notes, the same text an LLM designer would read.
 """
 
 from __future__ import annotations
@@ -209,3 +211,27 @@ def match_parts(text: str, description: EnvDescription) -> tuple[tuple[str, ...]
                     and name not in bodies:
                 bodies.append(name)
     return tuple(joints), tuple(bodies)
+
+
+@dataclass
+class EnvFacts:
+    """What the composer reads off a description (nothing else about the env is known)."""
+
+    fields: set[str]
+    planar: bool
+    terminates: bool
+    height: float | None
+    action_scale: float
+
+
+def env_facts(description: EnvDescription) -> EnvFacts:
+    """Read the few facts the defaults depend on from the description's fields and notes."""
+    text = " ".join([description.summary, *description.notes]).lower()
+    found = re.search(r"about (\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?))? m high", text)
+    height = None
+    if found:
+        height = (float(found.group(1)) + float(found.group(2) or found.group(1))) / 2
+    bound = max((max(abs(a.low), abs(a.high)) for a in description.actions), default=1.0)
+    terminates = re.search(r"ends? early", text) is not None and "no early termination" not in text
+    return EnvFacts(set(description.field_names), "torso_pitch" in description.field_names,
+                    terminates, height, max(len(description.actions), 1) * bound ** 2)

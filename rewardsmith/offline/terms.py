@@ -5,16 +5,20 @@ range the designer may search), its structural options (axis, sign, body names),
 one numpy expression of shape ``(B,)``. Keeping every term a single expression means a composed
 reward is a flat list of ``name = weight * (expression)`` lines, which is easy to read and to diff
 between iterations. The terms read ``next_state`` (the result of the action), as the reward
-contract of DESIGN.md intends.
+contract of DESIGN.md intends. A :class:`TermChoice` is one use of a term in a reward: its
+component name, weight, parameter values and options.
 """
 
 from __future__ import annotations
 
+import keyword
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 AXES = {"x": 0, "y": 1, "z": 2}
+_RESERVED = {"np", "math", "state", "action", "next_state", "components", "total"}
 
 
 @dataclass(frozen=True)
@@ -182,3 +186,55 @@ def get_term(key: str) -> Term:
         return TERMS[key]
     except KeyError:
         raise KeyError(f"no reward term {key!r}; known terms: {', '.join(TERMS)}") from None
+
+
+def round_sig(value: float, digits: int = 3) -> float:
+    """Round to ``digits`` significant digits, so sources differ only by meaningful changes."""
+    if value == 0 or not math.isfinite(value):
+        return 0.0
+    return round(value, digits - 1 - math.floor(math.log10(abs(value))))
+
+
+@dataclass
+class TermChoice:
+    """One weighted term of a composed reward.
+
+    Attributes:
+        name: the component name (a Python identifier, unique in the reward).
+        term: key in the term library.
+        weight: positive multiplier; the term's own sign says reward or penalty.
+        role: ``"task"`` (what was asked; never dropped), ``"shaping"`` or ``"cost"``.
+        params: the term's numeric parameters.
+        options: the term's structural options (axis, sign, names).
+    """
+
+    name: str
+    term: str
+    weight: float
+    role: str = "shaping"
+    params: dict[str, float] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # A recipe header read back from disk becomes code again: accept only what renders
+        # to the expressions above (identifier names, known axes, unit signs, numbers).
+        if not self.name.isidentifier() or keyword.iskeyword(self.name) \
+                or self.name in _RESERVED:
+            raise ValueError(f"component name {self.name!r} is not a usable identifier")
+        o = self.options
+        if o.get("axis", "x") not in AXES or o.get("sign", 1) not in (1, -1) or not all(
+                isinstance(n, str) for key in ("joints", "bodies") for n in o.get(key, [])):
+            raise ValueError(f"term {self.name!r} has invalid options {o!r}")
+        self.weight = round_sig(float(self.weight))
+        self.params = {**get_term(self.term).defaults(), **self.params}
+        self.params = {k: round_sig(float(v)) for k, v in self.params.items()}
+
+    def to_json(self) -> dict[str, Any]:
+        """The header entry for this term."""
+        return {"name": self.name, "term": self.term, "weight": self.weight, "role": self.role,
+                "params": self.params, "options": self.options}
+
+    def copy(self, **changes: Any) -> TermChoice:
+        """A copy with some attributes replaced (dicts are copied, not shared)."""
+        values = {**self.to_json(), "params": dict(self.params), "options": dict(self.options)}
+        return TermChoice(**{**values, **changes})

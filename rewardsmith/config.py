@@ -1,0 +1,42 @@
+"""The settings of one design run (saved in ``run.json``, reused by ``rewardsmith resume``)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class DesignConfig(BaseModel):
+    """Everything that decides what a design run does.
+
+    Attributes mirror the ``rewardsmith design`` flags; see ``rewardsmith design --help``.
+    """
+
+    text: str
+    env_id: str
+    env_kwargs: dict[str, Any] = Field(default_factory=dict)
+    task_id: str | None = None
+    candidates: int = Field(4, ge=1, le=32, description="K candidates per iteration")
+    iterations: int = Field(3, ge=1, description="N iterations at most")
+    steps: int | None = Field(None, ge=256, description="training budget per candidate")
+    workers: int | None = Field(None, ge=1)
+    executor: Literal["local", "ray"] = "local"
+    ray_address: str | None = None
+    feedback: Literal["reflection", "preference", "synthetic"] = "reflection"
+    rank_mode: Literal["web", "terminal"] = "web"
+    designer: Literal["auto", "llm", "offline"] = "auto"
+    model: str | None = None
+    base_url: str | None = None
+    max_cost: float | None = None
+    max_tokens: int | None = None
+    seed: int = 0
+    max_repairs: int = Field(2, ge=0)
+    critic_review: bool = True
+    halving: bool = True
+    stop_on_success: bool = True
+    reeval_seeds: int = Field(3, ge=1)
+    oracle_beta: float | None = None
+    oracle_mistake_rate: float = 0.0
+    allow_unsafe_sandbox: bool = False
+    train_kwargs: dict[str, Any] = Field(default_factory=dict)

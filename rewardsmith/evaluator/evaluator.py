@@ -1,0 +1,614 @@
+"""Score K candidate rewards: sandboxed trainings, W in parallel, with successive halving.
+
+Each candidate has a folder ``<out_dir>/<id>/``. The trusted files there are written by this
+module: ``status.json`` (what is done: the resume record), ``rung_<r>.json`` (that rung's
+training metrics), ``metrics.json`` (everything merged, with the analyzer's inputs),
+``analysis.json`` (the re-evaluation with per-episode traces) and copies of the latest policy and
+video. ``sandbox/`` is the job folder the untrusted worker writes (``rung_<r>/`` per rung, rung
+``r`` continuing from rung ``r-1`` with ``init_from``); it is only read as bounded data.
+
+Resume: a rung whose result is in ``status.json`` (same source, task, budget, seed, training
+settings and rung target) is never run again, and the halving decisions are kept in
+``<out_dir>/halving.json``, so calling :func:`evaluate_candidates` again on the same folder after
+Ctrl-C continues where it stopped, and on a finished folder returns the same report at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import queue
+import re
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rewardsmith.errors import RewardsmithError
+from rewardsmith.evaluator.executors import Executor, Job, make_executor
+from rewardsmith.evaluator.halving import HalvingConfig, RankFn, RungEntry, promote, rank_entries
+from rewardsmith.evaluator.live import EventLog, LiveTable
+from rewardsmith.evaluator.signatures import detect_signatures
+from rewardsmith.isolation import IsolationLimits
+from rewardsmith.sandbox_runner import SandboxResult, read_sandbox_file
+
+EventFn = Callable[[dict[str, Any]], None]
+REEVAL_SEED = 100_000  # evaluation seeds far from training's (seed) and train's evals (+10_000)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A reward program to score: an id (a folder name) and its source text."""
+
+    id: str
+    source: str
+
+
+@dataclass
+class CandidateResult:
+    """How one candidate ended up (also in its ``metrics.json``)."""
+
+    id: str
+    state: str
+    rung: int
+    steps: int
+    fitness: float | None
+    error: str | None = None
+    error_kind: str | None = None
+    signatures: list[dict[str, str]] = field(default_factory=list)
+    dir: str = ""
+
+
+@dataclass
+class EvaluationReport:
+    """The outcome of :func:`evaluate_candidates` (saved as ``<out_dir>/report.json``).
+
+    Attributes:
+        ranking: candidate ids, best first: last rung first, then by the rung they stopped at,
+            failed ones last.
+        best: the best candidate's id (None when all failed).
+        best_reeval: the best's re-evaluation: ``fitness_mean``, ``fitness_sem``, ``seeds``.
+        env_steps: env steps trained, all candidates together (what halving saves).
+        jobs_run: sandboxed jobs run by this call (0 when everything was reused).
+    """
+
+    task: str | None
+    out_dir: str
+    budget: int
+    rung_steps: list[int]
+    candidates: list[CandidateResult]
+    ranking: list[str]
+    best: str | None
+    best_reeval: dict[str, Any] | None
+    env_steps: int
+    jobs_run: int
+    wall_s: float
+
+    def result(self, candidate_id: str) -> CandidateResult:
+        """The result of one candidate."""
+        return next(c for c in self.candidates if c.id == candidate_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return asdict(self)
+
+
+def evaluate_candidates(task: Any, candidates: Sequence[Candidate], out_dir: str | Path,
+                        steps: int | None = None, workers: int | None = None,
+                        executor: str | Executor | None = "local",
+                        halving: HalvingConfig | None = None, on_event: EventFn | None = None,
+                        *, rank_fn: RankFn | None = None, env: str | None = None, seed: int = 0,
+                        reeval_seeds: int = 5, n_eval_episodes: int = 4,
+                        train_kwargs: dict[str, Any] | None = None,
+                        job_timeout_s: float | None = None, ray_address: str | None = None,
+                        live: bool | None = None) -> EvaluationReport:
+    """Train every candidate in the sandbox under successive halving; re-evaluate the best.
+
+    Args:
+        task: a task id or :class:`~rewardsmith.tasks.Task` (its fitness ranks candidates), or
+            None with ``env`` and ``rank_fn`` for an env without a task.
+        candidates: the rewards to score; ids must be unique folder names.
+        out_dir: the run's folder (created; reused on resume).
+        steps: full training budget per candidate (the task's default when None).
+        workers: parallel jobs (the usable cores by default).
+        executor: ``"local"``, ``"ray"`` or an :class:`Executor` (left open for the caller).
+        halving: the rungs; :class:`HalvingConfig` defaults, ``HalvingConfig.full_budget()``
+            for none.
+        on_event: receives every event, in this thread (raising KeyboardInterrupt from it
+            stops the evaluation like Ctrl-C).
+        rank_fn: preference ranking used instead of the task's fitness.
+        env: env id when ``task`` is None.
+        seed: training seed of every candidate.
+        reeval_seeds: evaluation seeds of the best's final re-evaluation (others get one).
+        n_eval_episodes: episodes per evaluation (training's periodic ones and each seed).
+        train_kwargs: more ``rewardsmith.training.train`` arguments (``n_envs``, ``algo``,
+            ``eval_every``, ``algo_kwargs``, ``video``).
+        job_timeout_s: wall-time limit of one job (hung candidates fail after it); by default
+            2 minutes plus 10 ms per env step of the rung.
+        ray_address: the Ray cluster when ``executor == "ray"``.
+        live: draw the live table (default: when stdout is a terminal).
+
+    Raises:
+        KeyboardInterrupt: after Ctrl-C, once running sandboxes are killed and finished work
+            is on disk; call again with the same ``out_dir`` to resume.
+        RewardsmithError: bad arguments, or the sandbox itself is unusable here.
+    """
+    t0 = time.perf_counter()
+    run = _Run(task, candidates, Path(out_dir), steps, halving or HalvingConfig(), rank_fn, env,
+               seed, reeval_seeds, n_eval_episodes, train_kwargs or {}, job_timeout_s, on_event)
+    owned = not isinstance(executor, Executor)
+    ex = make_executor(executor, workers, ray_address)
+    show = sys.stdout.isatty() if live is None else live
+    table = LiveTable([c.id for c in candidates], len(run.targets),
+                      title=f"rewardsmith evaluator: {run.task_id or run.env_id}", show=show)
+    run.table = table
+    try:
+        with table:
+            return run.execute(ex, t0)
+    except KeyboardInterrupt:
+        ex.cancel_all()
+        run.interrupted()
+        raise
+    finally:
+        if owned:
+            ex.close()
+        run.log.close()
+
+
+class _Run:
+    """One call of :func:`evaluate_candidates`: its settings, its folders and its events."""
+
+    def __init__(self, task, candidates, out_dir, steps, halving, rank_fn, env, seed,
+                 reeval_seeds, n_eval_episodes, train_kwargs, job_timeout_s, on_event):
+        from rewardsmith.registry import get_task
+
+        self.task = get_task(task) if isinstance(task, str) else task
+        self.task_id = self.task.id if self.task is not None else None
+        self.env_id = self.task.env_id if self.task is not None else env
+        if self.env_id is None:
+            raise RewardsmithError("evaluate_candidates needs a task, or env= and rank_fn=")
+        if self.task is None and rank_fn is None:
+            raise RewardsmithError(f"env {self.env_id!r} has no task fitness to rank by: pass "
+                                   f"rank_fn= (preferences, e.g. the synthetic oracle)")
+        validate_ids([c.id for c in candidates])
+        self.candidates = list(candidates)
+        self.out_dir = out_dir
+        self.budget = int(steps or (self.task.default_steps if self.task else 200_000))
+        self.halving, self.rank_fn = halving, rank_fn
+        self.targets = halving.rung_steps(self.budget)
+        self.reeval_seeds, self.n_eval_episodes = reeval_seeds, n_eval_episodes
+        self.job_timeout_s = job_timeout_s
+        self.base_args = {"seed": seed, "n_eval_episodes": n_eval_episodes, **train_kwargs}
+        self.base_args.update({"task": self.task_id} if self.task else {"env": self.env_id})
+        settings = {"task": self.task_id, "env": self.env_id, "budget": self.budget,
+                    **self.base_args}
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.dirs = {c.id: CandidateDir(out_dir / c.id, c, settings, self.targets)
+                     for c in candidates}
+        self.on_event = on_event
+        self.log = EventLog(out_dir / "events.log")
+        self.table: LiveTable | None = None
+        self.events: queue.Queue = queue.Queue()
+        self.jobs_run = 0
+        self.running: set[str] = set()
+
+    # events -----------------------------------------------------------------------------
+    def post(self, event: dict[str, Any]) -> None:
+        """Queue an event from any thread; :meth:`pump` delivers it in the caller's thread."""
+        self.events.put({"t": round(time.time(), 3), **event})
+
+    def pump(self) -> None:
+        """Deliver queued events: log file, live table, the caller's ``on_event``."""
+        while True:
+            try:
+                event = self.events.get_nowait()
+            except queue.Empty:
+                return
+            self.log.write(event)
+            if self.table is not None:
+                self.table.update(event)
+            if self.on_event is not None:
+                self.on_event(event)
+
+    # the evaluation -----------------------------------------------------------------------
+    def execute(self, ex: Executor, t0: float) -> EvaluationReport:
+        self.post({"event": "evaluation_start", "task": self.task_id, "env": self.env_id,
+                   "budget": self.budget, "rungs": self.targets, "workers": ex.workers,
+                   "candidates": [c.id for c in self.candidates]})
+        entrants = [c.id for c in self.candidates]
+        decisions = read_json(self.out_dir / "halving.json") or {}
+        layers: list[list[str]] = []  # ranking of the candidates that stopped at each rung
+        for r, target in enumerate(self.targets):
+            todo = [i for i in entrants if self.dirs[i].rung_record(r) is None]
+            for cid in entrants:
+                if cid not in todo:
+                    rec = self.dirs[cid].rung_record(r)
+                    self.post({"event": "reused", "candidate": cid, "rung": r, "total": target,
+                               "steps": rec.get("steps"), "fitness": rec.get("fitness")})
+            self._run_jobs(ex, [self._train_job(cid, r, target) for cid in todo])
+            entries = [self._entry(cid, r) for cid in entrants]
+            for e in entries:
+                if e.failed and self.dirs[e.id].state != "failed":
+                    self.dirs[e.id].set_state("failed")
+            last = r == len(self.targets) - 1
+            key = f"{r}:{target}"
+            known = decisions.get(key)
+            if known and known.get("entrants") == entrants:
+                order = known["order"]
+            else:
+                order = rank_entries(entries, self.rank_fn)
+                decisions[key] = {"entrants": entrants, "order": order}
+                write_json(self.out_dir / "halving.json", decisions)
+            if last:
+                layers.append([i for i in order if not self.dirs[i].failed])
+                for cid in layers[-1]:
+                    self.dirs[cid].set_state("done")
+                    self.post({"event": "done", "candidate": cid, "rung": r})
+                break
+            promoted, stopped = promote(entries, self.halving,
+                                        _fixed_order(order) if self.rank_fn else None)
+            layers.append(stopped)
+            for cid in stopped:
+                self.dirs[cid].set_state("stopped")
+                self.post({"event": "stopped", "candidate": cid, "rung": r})
+            for cid in promoted:
+                self.post({"event": "promoted", "candidate": cid, "rung": r})
+            entrants = promoted
+        self.pump()
+        failed = [c.id for c in self.candidates if self.dirs[c.id].failed]
+        ranking = [i for layer in reversed(layers) for i in layer] + failed
+        best = layers[-1][0] if layers and layers[-1] else None
+        self._analyse(ex, best)
+        results = [self.dirs[c.id].finish(self.task, self.env_id, self.targets)
+                   for c in self.candidates]
+        for res in results:
+            if res.signatures:
+                self.post({"event": "signatures", "candidate": res.id,
+                           "names": [s["name"] for s in res.signatures]})
+        best_reeval = self.dirs[best].reeval_summary() if best else None
+        if best:
+            self.post({"event": "best", "candidate": best, **(best_reeval or {})})
+        report = EvaluationReport(
+            self.task_id, str(self.out_dir), self.budget, self.targets, results, ranking, best,
+            best_reeval, sum(r.steps for r in results), self.jobs_run,
+            round(time.perf_counter() - t0, 2))
+        write_json(self.out_dir / "report.json", report.to_dict())
+        self.post({"event": "evaluation_done", "best": best, "ranking": ranking,
+                   "env_steps": report.env_steps, "jobs_run": self.jobs_run})
+        self.pump()
+        return report
+
+    def _entry(self, cid: str, r: int) -> RungEntry:
+        rec = self.dirs[cid].rung_record(r) or {"ok": False}
+        return RungEntry(cid, [c.id for c in self.candidates].index(cid), rec.get("fitness"),
+                         self.dirs[cid].fitness_curve(r), failed=not rec.get("ok"),
+                         info={"dir": str(self.dirs[cid].path),
+                               "video": str(self.dirs[cid].path / "video.mp4")})
+
+    def _limits(self, n_steps: float) -> IsolationLimits:
+        wall = self.job_timeout_s or 120 + 0.01 * n_steps
+        base = IsolationLimits.from_policy("train")
+        return base.replace(wall_s=float(wall), cpu_s=int(max(base.cpu_s, 2 * wall)))
+
+    def _train_job(self, cid: str, r: int, target: int) -> tuple[str, int, Job]:
+        args = {**self.base_args, "steps": target, "out": f"rung_{r}"}
+        if r > 0:
+            args["init_from"] = f"rung_{r - 1}"
+        done = self.targets[r - 1] if r > 0 else 0
+        d = self.dirs[cid]
+        return cid, r, Job(f"{cid}/rung_{r}", "train", d.candidate.source, args, d.sandbox,
+                           self._limits(target - done))
+
+    def _run_jobs(self, ex: Executor, jobs: list[tuple[str, int, Job]]) -> None:
+        """Run jobs in parallel; record each result as it comes (a rung, or an analysis)."""
+        futures: dict[Future, tuple[str, int, Job]] = {}
+        for cid, r, job in jobs:
+            if job.kind == "train":
+                self.dirs[cid].set_state("running")
+            self.running.add(cid)
+
+            def forward(event: dict[str, Any], cid: str = cid, r: int = r,
+                        kind: str = job.kind) -> None:
+                self.post({**event, "candidate": cid, "rung": r, "job": kind})
+
+            futures[ex.submit(job, forward)] = (cid, r, job)
+            self.post({"event": "queued", "candidate": cid, "rung": r, "job": job.kind})
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            self.pump()
+            for fut in done:
+                cid, r, job = futures[fut]
+                result: SandboxResult = fut.result()  # JobCancelled / sandbox trouble: raise
+                self.jobs_run += 1
+                self.running.discard(cid)
+                self.pump()  # the job's last events before its outcome
+                if job.kind == "train":
+                    self._record_rung(cid, r, job, result)
+                else:
+                    self.dirs[cid].record_analysis(job.args, result)
+                    summary = self.dirs[cid].reeval_summary() or {}
+                    self.post({"event": "reevaluated", "candidate": cid, **summary})
+        self.pump()
+
+    def _record_rung(self, cid: str, r: int, job: Job, result: SandboxResult) -> None:
+        rec = self.dirs[cid].record_rung(r, job.args["steps"], result)
+        if rec["ok"]:
+            self.post({"event": "rung_done", "candidate": cid, "rung": r, "steps": rec["steps"],
+                       "fitness": rec["fitness"], "wall_s": rec["wall_s"]})
+        else:
+            self.dirs[cid].set_state("failed")
+            self.post({"event": "failed", "candidate": cid, "rung": r,
+                       "error_kind": rec["error_kind"], "error": rec["error"]})
+
+    def _analyse(self, ex: Executor, best: str | None) -> None:
+        """Re-evaluate every trained candidate (one seed; the best over ``reeval_seeds``)."""
+        jobs = []
+        for c in self.candidates:
+            d = self.dirs[c.id]
+            rung = d.last_rung()
+            if d.failed or rung is None:
+                continue
+            n = self.reeval_seeds if c.id == best else 1
+            args = {"policy": f"rung_{rung}", "seeds": [REEVAL_SEED + i for i in range(n)],
+                    "n_episodes": self.n_eval_episodes,
+                    "algo": self.base_args.get("algo", "ppo"),
+                    **({"task": self.task_id} if self.task else {"env": self.env_id})}
+            if d.analysis_matches(args):
+                continue
+            limits = self._limits(n * self.n_eval_episodes * 1000)
+            jobs.append((c.id, rung, Job(f"{c.id}/reevaluate", "reevaluate", c.source, args,
+                                         d.sandbox, limits)))
+        self._run_jobs(ex, jobs)
+
+    def interrupted(self) -> None:
+        """After Ctrl-C: mark what was running, say how to resume."""
+        for cid in self.running:
+            self.dirs[cid].set_state("interrupted")
+            self.post({"event": "interrupted", "candidate": cid})
+        self.post({"event": "evaluation_interrupted", "out_dir": str(self.out_dir),
+                   "resume": "call evaluate_candidates again with the same out_dir"})
+        self.log_pump_quietly()
+
+    def log_pump_quietly(self) -> None:
+        """Flush events to the log and table only (the caller's callback may be what raised)."""
+        self.on_event = None
+        self.pump()
+
+
+def _fixed_order(order: list[str]) -> RankFn:
+    """A ranking function that replays a recorded order (resume keeps earlier decisions)."""
+    return lambda entries: [i for i in order if i in {e.id for e in entries}]
+
+
+class CandidateDir:
+    """One candidate's folder: its resume record, its rung metrics, its analysis.
+
+    Args:
+        path: ``<out_dir>/<id>``.
+        candidate: the candidate.
+        settings: everything that changes a training besides the rung target; with the
+            source, the fingerprint that decides whether recorded rungs can be reused.
+        targets: the rungs' step targets.
+    """
+
+    def __init__(self, path: Path, candidate: Candidate, settings: dict[str, Any],
+                 targets: list[int]):
+        self.path, self.candidate, self.targets = path, candidate, targets
+        self.sandbox = path / "sandbox"
+        text = candidate.source + json.dumps(settings, sort_keys=True, default=str)
+        self.fingerprint = hashlib.sha256(text.encode()).hexdigest()
+        path.mkdir(parents=True, exist_ok=True)
+        status = read_json(path / "status.json") or {}
+        if status.get("fingerprint") != self.fingerprint:
+            status = {"id": candidate.id, "fingerprint": self.fingerprint, "rungs": {}}
+        self.status = status
+        self.state = status.get("state", "queued")
+        self._metrics: dict[int, dict[str, Any]] = {}
+        (path / "reward.py").write_text(candidate.source, encoding="utf-8")
+
+    def rung_record(self, r: int) -> dict[str, Any] | None:
+        """The recorded result of rung ``r``, if it (and every rung before it) is still valid."""
+        rungs = self.status["rungs"]
+        for i in range(r + 1):
+            rec = rungs.get(str(i))
+            if rec is None or rec.get("target") != self.targets[i] or (i < r and not rec["ok"]):
+                return None
+        return rungs[str(r)]
+
+    @property
+    def failed(self) -> bool:
+        """A recorded rung failed."""
+        return any(not rec["ok"] for rec in self.status["rungs"].values())
+
+    def last_rung(self) -> int | None:
+        """The last rung trained successfully (None: none)."""
+        ok = [int(r) for r, rec in self.status["rungs"].items() if rec["ok"]]
+        return max(ok) if ok else None
+
+    def set_state(self, state: str) -> None:
+        """Record the candidate's state (queued, running, stopped, done, failed, interrupted)."""
+        self.state = self.status["state"] = state
+        self._save()
+
+    def record_rung(self, r: int, target: int, result: SandboxResult) -> dict[str, Any]:
+        """Keep a finished rung: its metrics (a trusted copy), artifacts and resume record."""
+        metrics = (result.result or {}).get("metrics") if result.ok else None
+        rec: dict[str, Any] = {"target": target, "ok": False, "wall_s": round(result.wall_s, 2)}
+        if isinstance(metrics, dict) and isinstance(metrics.get("final"), dict):
+            evals = [e for e in metrics.get("evals", []) if isinstance(e, dict)]
+            metrics["evals"] = [{**e, "rung": r} for e in evals]
+            write_json(self.path / f"rung_{r}.json", metrics)
+            self._metrics[r] = metrics
+            steps = metrics.get("steps")
+            rec.update(ok=True, steps=steps if isinstance(steps, int) else target,
+                       fitness=_finite(metrics["final"].get("fitness_mean")))
+            for name in ("policy.zip", "vecnormalize.pkl", "video.mp4"):
+                data = read_sandbox_file(self.sandbox / f"rung_{r}" / name, max_bytes=256 << 20)
+                if data is not None:
+                    (self.path / name).write_bytes(data)
+        else:
+            rec.update(error=result.error or "the train job returned no metrics",
+                       error_kind=result.error_kind or "job", log_tail=result.log_tail[-2000:])
+        rungs = self.status["rungs"]
+        for stale in [k for k in rungs if int(k) > r]:
+            del rungs[stale]
+        rungs[str(r)] = rec
+        self._save()
+        return rec
+
+    def rung_metrics(self, r: int) -> dict[str, Any]:
+        """The metrics ``train`` wrote at rung ``r`` (empty when the rung failed)."""
+        if r not in self._metrics:
+            self._metrics[r] = read_json(self.path / f"rung_{r}.json") or {}
+        return self._metrics[r]
+
+    def evals(self, up_to: int | None = None) -> list[dict[str, Any]]:
+        """Every evaluation record of the successful rungs, in training order."""
+        last = self.last_rung() if up_to is None else up_to
+        if last is None:
+            return []
+        return [e for r in range(last + 1) if (self.rung_record(r) or {}).get("ok")
+                for e in self.rung_metrics(r).get("evals", [])]
+
+    def fitness_curve(self, r: int) -> list[float]:
+        """Fitness of every evaluation up to rung ``r`` (halving's tie-break)."""
+        return [f for e in self.evals(r) if (f := _finite(e.get("fitness_mean"))) is not None]
+
+    def analysis_matches(self, args: dict[str, Any]) -> bool:
+        """Whether ``analysis.json`` already holds this re-evaluation."""
+        done = read_json(self.path / "analysis.json") or {}
+        return done.get("fingerprint") == self.fingerprint and done.get("args") == args \
+            and done.get("ok") is True
+
+    def record_analysis(self, args: dict[str, Any], result: SandboxResult) -> None:
+        """Keep a re-evaluation (or its failure, which does not fail the candidate)."""
+        write_json(self.path / "analysis.json", {
+            "fingerprint": self.fingerprint, "args": args, "ok": result.ok,
+            "error": result.error, "error_kind": result.error_kind, "result": result.result})
+
+    def reeval_summary(self) -> dict[str, Any] | None:
+        """Mean ± standard error of the re-evaluation over its seeds."""
+        done = read_json(self.path / "analysis.json") or {}
+        res = done.get("result") if done.get("ok") else None
+        if not isinstance(res, dict):
+            return None
+        return {"fitness_mean": _finite(res.get("fitness_mean")),
+                "fitness_sem": _finite(res.get("fitness_sem")),
+                "success_rate": _finite(res.get("success_rate")),
+                "n_seeds": len(res.get("seeds", [])), "seeds": res.get("seeds", [])}
+
+    def finish(self, task: Any, env_id: str, targets: list[int]) -> CandidateResult:
+        """Write ``metrics.json`` (with the analyzer's inputs) and return the result."""
+        last = self.last_rung()
+        evals = self.evals()
+        failed = next((rec for rec in self.status["rungs"].values() if not rec["ok"]), {})
+        threshold = task.success_threshold if task is not None else None
+        signatures = [s.to_dict() for s in detect_signatures(evals, _horizon(env_id), threshold)]
+        final = self.rung_metrics(last) if last is not None else {}
+        rec = self.status["rungs"][str(last)] if last is not None else {}
+        analysis = read_json(self.path / "analysis.json") or {}
+        per_seed = ((analysis.get("result") or {}).get("per_seed") or [{}]) \
+            if analysis.get("ok") else [{}]
+        result = CandidateResult(
+            self.candidate.id, self.state, -1 if last is None else last,
+            int(rec.get("steps") or 0), rec.get("fitness"), failed.get("error"),
+            failed.get("error_kind"), signatures, str(self.path))
+        write_json(self.path / "metrics.json", {
+            **asdict(result), "task": task.id if task is not None else None, "env": env_id,
+            "rung_steps": targets, "success_threshold": threshold,
+            "success": final.get("success"), "best_fitness": _best(evals),
+            "fitness_curve": _downsample([[e.get("steps"), e.get("fitness_mean")]
+                                          for e in evals]),
+            "component_stats": _component_stats(evals), "final": final.get("final"),
+            "reeval": self.reeval_summary(), "episodes": per_seed[0].get("episodes", []),
+            "ended_by": per_seed[0].get("ended_by"), "rungs": self.status["rungs"],
+            "evals": evals})
+        return result
+
+    def _save(self) -> None:
+        self.status["updated"] = round(time.time(), 3)
+        write_json(self.path / "status.json", self.status)
+
+
+def _component_stats(evals: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per component over training: min / mean / max of the per-step value and a ~10-point
+    curve of its mean, as Eureka's reflection reports it."""
+    series: dict[str, list[dict[str, float]]] = {}
+    for e in evals:
+        for name, stats in (e.get("training_components") or {}).items():
+            if isinstance(stats, dict):
+                series.setdefault(name, []).append(stats)
+    out = {}
+    for name, points in series.items():
+        means = [p["mean"] for p in points if _finite(p.get("mean")) is not None]
+        out[name] = {
+            "min": min((p["min"] for p in points if _finite(p.get("min")) is not None),
+                       default=None),
+            "mean": sum(means) / len(means) if means else None,
+            "max": max((p["max"] for p in points if _finite(p.get("max")) is not None),
+                       default=None),
+            "curve": _downsample(means)}
+    return out
+
+
+def _downsample(values: list[Any], n: int = 10) -> list[Any]:
+    if len(values) <= n:
+        return list(values)
+    return [values[round(i * (len(values) - 1) / (n - 1))] for i in range(n)]
+
+
+def _best(evals: list[dict[str, Any]]) -> float | None:
+    values = [f for e in evals if (f := _finite(e.get("fitness_mean"))) is not None]
+    return max(values, default=None)
+
+
+def _finite(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _horizon(env_id: str) -> int | None:
+    import gymnasium as gym
+
+    try:
+        return gym.spec(env_id).max_episode_steps
+    except gym.error.Error:
+        return None
+
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+
+
+def validate_ids(ids: list[str]) -> None:
+    """Candidate ids become folder names: unique, short, no path separators."""
+    bad = [i for i in ids if not isinstance(i, str) or not _ID.fullmatch(i)]
+    if bad:
+        raise RewardsmithError(f"candidate ids must be folder names (letters, digits, '_', '.',"
+                               f" '-'; starting with a letter or digit): got {bad}")
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise RewardsmithError(f"candidate ids must be unique; repeated: {dupes}")
+    if not ids:
+        raise RewardsmithError("no candidates to evaluate")
+
+
+def read_json(path: Path) -> Any:
+    """A JSON file this module wrote, or None when it is missing or unreadable."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically, so an interrupted run never leaves half a status file."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1, default=str, allow_nan=True), encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,102 @@
+"""Successive halving: rung arithmetic, ranking (fitness, ties, failures, preferences)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from rewardsmith.evaluator.halving import (
+    HalvingConfig,
+    RungEntry,
+    order_from_best_worst,
+    promote,
+    rank_entries,
+)
+
+
+def test_default_rungs_and_keep():
+    config = HalvingConfig()
+    assert config.rungs == (0.25, 0.5, 1.0)
+    assert config.rung_steps(100_000) == [25_000, 50_000, 100_000]
+    assert [config.n_keep(n) for n in (1, 2, 3, 4, 5, 8)] == [1, 1, 1, 2, 2, 4]
+
+
+@pytest.mark.parametrize(("k", "cost"), [(4, 2.0), (8, 4.0), (3, 1.5), (6, 2.75)])
+def test_expected_cost_is_about_half(k, cost):
+    assert HalvingConfig().expected_cost(k) == pytest.approx(cost)
+    assert HalvingConfig.full_budget().expected_cost(k) == k
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"rungs": (0.5, 0.25, 1.0)}, "increase"),
+    ({"rungs": (0.25, 0.5)}, "last rung must be 1.0"),
+    ({"rungs": (0.0, 1.0)}, r"in \(0, 1\]"),
+    ({"eta": 1.0}, "eta must be > 1"),
+    ({"min_keep": 0}, "min_keep"),
+])
+def test_bad_config_says_what_is_wrong(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        HalvingConfig(**kwargs)
+
+
+def entries(*fitness, failed=()):
+    return [RungEntry(f"c{i}", i, f, [f] if f is not None else [], failed=i in failed)
+            for i, f in enumerate(fitness)]
+
+
+def test_rank_by_fitness_failed_last():
+    ranked = rank_entries(entries(0.2, 0.9, None, 0.5, 0.99, failed=(4,)))
+    assert ranked == ["c1", "c3", "c0", "c2", "c4"]
+
+
+def test_nan_fitness_is_never_ranked_above_a_number():
+    assert rank_entries(entries(math.nan, -5.0)) == ["c1", "c0"]
+
+
+def test_ties_go_to_the_faster_learner_then_to_the_first():
+    a = RungEntry("a", 0, 1.0, [0.1, 1.0])
+    b = RungEntry("b", 1, 1.0, [0.8, 1.0])
+    c = RungEntry("c", 2, 1.0, [0.8, 1.0])
+    assert rank_entries([a, b, c]) == ["b", "c", "a"]
+
+
+def test_promote_keeps_top_half_and_never_a_failed_one():
+    promoted, stopped = promote(entries(0.1, 0.4, 0.3, 0.9), HalvingConfig())
+    assert promoted == ["c3", "c1"] and stopped == ["c2", "c0"]
+    # A failed candidate counts as an entrant, but never takes a place.
+    promoted, stopped = promote(entries(0.1, 0.4, 0.3, 0.9, failed=(3,)), HalvingConfig())
+    assert promoted == ["c1", "c2"] and stopped == ["c0"]
+    promoted, stopped = promote(entries(None, None, failed=(0, 1)), HalvingConfig())
+    assert promoted == [] and stopped == []
+
+
+def test_never_ranked_by_own_return():
+    # Candidate 0 collects a huge return of its own reward but does worse at the task.
+    a = RungEntry("a", 0, 0.1, info={"reward_return": 1e6})
+    b = RungEntry("b", 1, 0.2, info={"reward_return": 1.0})
+    assert rank_entries([a, b]) == ["b", "a"]
+
+
+def test_preference_ranking_replaces_fitness():
+    calls = []
+
+    def prefer_last(live):
+        calls.append([e.id for e in live])
+        return [e.id for e in reversed(live)]
+
+    es = entries(None, None, None, failed=(1,))
+    assert rank_entries(es, prefer_last) == ["c2", "c0", "c1"]
+    assert calls == [["c0", "c2"]]
+    promoted, stopped = promote(es, HalvingConfig(), prefer_last)
+    assert promoted == ["c2"] and stopped == ["c0"]
+
+
+def test_preference_ranking_must_be_a_permutation():
+    with pytest.raises(ValueError, match="exactly once"):
+        rank_entries(entries(None, None), lambda live: ["c0"])
+
+
+def test_order_from_best_worst():
+    assert order_from_best_worst(["a", "b", "c", "d"], "c", "a") == ["c", "b", "d", "a"]
+    assert order_from_best_worst(["a"], "a", "a") == ["a"]
