@@ -249,16 +249,10 @@ class JobCgroup:
 
 def scrubbed_env(workdir: Path) -> dict[str, str]:
     """The worker's whole environment: an allow-list, so no API key or token can reach it."""
-    env = {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": str(workdir),
-        "TMPDIR": str(workdir),
-        "LANG": "C.UTF-8",
-        "MUJOCO_GL": "egl",
-        "PYOPENGL_PLATFORM": "egl",
-        **{v: "1" for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                            "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")},
-    }
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(workdir), "TMPDIR": str(workdir),
+           "LANG": "C.UTF-8", "MUJOCO_GL": "egl", "PYOPENGL_PLATFORM": "egl",
+           **{v: "1" for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                               "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}}
     assert not any(_SECRET.search(k) for k in env)  # catch common mistake when extending it
     return env
 

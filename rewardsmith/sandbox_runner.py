@@ -26,15 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from rewardsmith.errors import RewardsmithError
-from rewardsmith.isolation import (
-    IsolationLimits,
-    JobCgroup,
-    build_command,
-    detect_isolation_layers,
-    package_root,
-    sandbox_uid,
-    scrubbed_env,
-)
+from rewardsmith.isolation import IsolationLimits, JobCgroup, build_command, package_root
+from rewardsmith.isolation import detect_isolation_layers, sandbox_uid, scrubbed_env
 from rewardsmith.resources import resource_dir
 from rewardsmith.static_check import RewardCheckError, check_source
 
@@ -43,8 +36,6 @@ ERROR_KINDS = ("static", "load", "runtime", "contract", "smoke", "timeout", "cpu
 MAX_RESULT_BYTES = 8 << 20
 MAX_EVENT_BYTES = 1 << 20  # read per poll
 POLL_S = 0.05
-_SIGNALS = {signal.SIGKILL: "SIGKILL", signal.SIGSEGV: "SIGSEGV", signal.SIGABRT: "SIGABRT",
-            signal.SIGBUS: "SIGBUS"}
 
 
 class SandboxUnavailableError(RewardsmithError):
@@ -359,7 +350,10 @@ def _to_result(kind: str, outcome: dict[str, Any] | None, status: int,
                     f"{limits.memory_mb} MB and was killed; compute_reward must not build large "
                     f"arrays or start processes")
     if signum:
-        name = _SIGNALS.get(signum, f"signal {signum}")
+        try:
+            name = signal.Signals(signum).name
+        except ValueError:
+            name = f"signal {signum}"
         return fail("crashed", f"the {kind} job was killed by {name}; this happens when "
                     f"compute_reward exhausts memory (limit {limits.memory_mb} MB) or the "
                     f"stack (deep recursion), or when it kills its own process")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import time
@@ -52,22 +53,23 @@ def smoke(source: str, workdir: Path, transitions, limits=LIMITS, **options):
     return run_sandboxed("smoke", source, args, workdir, limits=limits, **options)
 
 
-def sandbox_processes() -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and entry.stat().st_uid >= 200_000:
-                found.append(int(entry.name))
-        except FileNotFoundError:
-            pass
-    return found
+def wait_no_sandbox_processes(base: Path) -> list[int]:
+    """Processes of a sandbox uid working under ``base`` that are still alive after 3 s."""
+    def alive() -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and entry.stat().st_uid >= 200_000 and \
+                        os.readlink(entry / "cwd").startswith(str(base)):
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+        return found
 
-
-def wait_no_sandbox_processes() -> list[int]:
     deadline = time.monotonic() + 3
-    while sandbox_processes() and time.monotonic() < deadline:
+    while alive() and time.monotonic() < deadline:
         time.sleep(0.05)
-    return sandbox_processes()
+    return alive()
 
 
 def test_report_lists_every_layer():
@@ -104,7 +106,7 @@ def test_bwrap_command_binds_little(tmp_path):
     cmd = build_command(REPORT, LIMITS, tmp_path, ["python", "-I", "worker.py"], uid=123456)
     for flag in ("--unshare-net", "--unshare-pid", "--die-with-parent", "--new-session"):
         assert flag in cmd
-    pairs = {(a, b) for a, b in zip(cmd, cmd[1:], strict=False)}
+    pairs = set(itertools.pairwise(cmd))
     assert ("--bind", str(tmp_path)) in pairs  # the only writable bind
     assert cmd.count("--bind") == 1
     assert ("--ro-bind", "/") not in pairs and ("--bind", "/") not in pairs
@@ -189,7 +191,7 @@ def compute_reward(state, action, next_state):
     assert time.perf_counter() - t0 < 12
     assert not result.ok and result.error_kind == "runtime", result.error
     assert "BlockingIOError" in result.error or "Resource temporarily" in result.error
-    assert wait_no_sandbox_processes() == []
+    assert wait_no_sandbox_processes(tmp_path) == []
 
 
 @isolated
@@ -212,7 +214,7 @@ def compute_reward(state, action, next_state):
     result = smoke(tree, tmp_path, transitions, limits=limits, skip_static_check=True)
     assert time.perf_counter() - t0 < 6
     assert result.error_kind == "timeout"
-    assert wait_no_sandbox_processes() == []
+    assert wait_no_sandbox_processes(tmp_path) == []
 
 
 @pytest.mark.skipif(not REPORT.cgroup, reason="no writable cgroup v1 here")
@@ -236,7 +238,7 @@ def compute_reward(state, action, next_state):
     limits = LIMITS.replace(allow_subprocess=True, memory_mb=1024)
     result = smoke(hogs, tmp_path, transitions, limits=limits, skip_static_check=True)
     assert not result.ok and "killed" in result.error, result.error
-    assert not list(Path("/sys/fs/cgroup/memory/rewardsmith").glob("job-*"))
+    assert not list(Path("/sys/fs/cgroup/memory/rewardsmith").glob(f"job-{os.getpid()}-*"))
 
 
 @isolated

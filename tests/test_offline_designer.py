@@ -28,6 +28,13 @@ EXTRA_TEXTS = [
     ("make the half cheetah run backwards", "HalfCheetah-v5"),
     ("make humanoid kneel", "Humanoid-v5"),
     ("make the ant spin in place", "Ant-v5"),
+    # Beyond the brief's list: the rest of the vocabulary, on the envs it fits.
+    ("make the humanoid sit down", "Humanoid-v5"),
+    ("make the ant jump", "Ant-v5"),
+    ("make the walker walk slowly", "Walker2d-v5"),
+    ("make the ant walk to the left at 1 m/s", "Ant-v5"),
+    ("make the humanoid walk forward keeping the left knee straight", "Humanoid-v5"),
+    ("make the hopper do a front flip", "Hopper-v5"),
 ]
 # Only the text and env of the built-in tasks: the designer never sees fitness or references.
 TEXTS = sorted({(t.text, t.env_id) for t in all_tasks()} | set(EXTRA_TEXTS))
@@ -224,9 +231,12 @@ def test_feedback_wrong_direction_flips_the_velocity_sign():
     for kwargs in ({}, {"history": history}):
         proposals = designer.propose(text, env_id, K, feedback_text="it runs in the wrong "
                                      "direction", **kwargs)
-        assert all(_terms(p)["backward"]["options"]["sign"] == 1 for p in proposals)
+        assert all(_terms(p)["forward"]["options"]["sign"] == 1 for p in proposals)
+        assert all("backward" not in _terms(p) for p in proposals)
+        assert "torso_velocity[:, 0]" in proposals[0].source
+        assert "-next_state.torso_velocity[:, 0]" not in proposals[0].source
     asked = designer.propose(text, env_id, 1, feedback_text="it should go forward instead")[0]
-    assert _terms(asked)["backward"]["options"]["sign"] == 1
+    assert _terms(asked)["forward"]["options"]["sign"] == 1
 
 
 def test_feedback_keywords_edit_the_terms():
@@ -242,6 +252,9 @@ def test_feedback_keywords_edit_the_terms():
     arms = _terms(designer.propose("make the humanoid stand upright", "Humanoid-v5", 1,
                                    feedback_text="it should also raise its arms")[0])
     assert arms["arms"]["term"] == "body_above"
+    walk = _terms(designer.propose("make the humanoid stand upright", "Humanoid-v5", 1,
+                                   feedback_text="it should walk forward")[0])
+    assert walk["forward"]["options"] == {"axis": "x", "sign": 1}
 
 
 def test_forged_header_is_rejected():

@@ -137,20 +137,23 @@ def run_smoke(source: str, workdir: Path, transitions: dict[str, bytes], **optio
 
 def expectations(path: Path) -> dict[str, set[str]]:
     text = path.read_text()
-    return {mode: set(re.search(rf"^{key}: (.+)$", text, re.M).group(1).split())
+    return {mode: set(re.search(rf"^{key}: (.+)$", text, re.MULTILINE).group(1).split())
             for mode, key in (("checked", "expect"), ("unchecked", "expect-unchecked"))}
 
 
-def sandbox_processes() -> list[int]:
-    """Processes of a sandbox uid (rewardsmith.isolation.sandbox_uid uses >= 200000)."""
+def sandbox_processes(base: Path) -> list[int]:
+    """Processes of a sandbox uid (>= 200000, see ``sandbox_uid``) working under ``base``.
+
+    Other test runs on the same machine have sandboxes too; theirs work elsewhere.
+    """
     found = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if entry.stat().st_uid >= 200_000:
-                    found.append(int(entry.name))
-            except FileNotFoundError:
-                pass
+        try:
+            if entry.name.isdigit() and entry.stat().st_uid >= 200_000 and \
+                    os.readlink(entry / "cwd").startswith(str(base)):
+                found.append(int(entry.name))
+        except OSError:
+            pass
     return found
 
 
@@ -164,10 +167,10 @@ def assert_contained(canaries: Canaries, before: set[str], workdir: Path, result
     for path in workdir.rglob("*"):
         if path.is_file() and not path.is_symlink():
             assert canaries.secret.encode() not in path.read_bytes(), f"secret in {path}"
-    deadline = time.monotonic() + 2
-    while sandbox_processes() and time.monotonic() < deadline:
+    deadline = time.monotonic() + 3
+    while sandbox_processes(workdir.parent) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert sandbox_processes() == [], "sandbox processes outlived the job"
+    assert sandbox_processes(workdir.parent) == [], "sandbox processes outlived the job"
 
 
 @pytest.mark.parametrize("mode", ["checked", "unchecked"])

@@ -33,9 +33,9 @@ def test_reference_rewards_pass(path: Path):
 @pytest.mark.parametrize("source", [
     body("x = np.clip(next_state.torso_velocity[:, 0], -1, 1)"),
     body("x = np.exp(-np.sum(action ** 2, axis=1)) * math.pi"),
-    "from math import sqrt\nfrom numpy import clip\n\n\n"
-    "def compute_reward(state, action, next_state):\n    x = clip(sqrt(2.0) * action[:, 0], 0, 1)"
-    "\n    return x, {'x': x}\n",
+    ("from math import sqrt\nfrom numpy import clip\n\n\n"
+     "def compute_reward(state, action, next_state):\n"
+     "    x = clip(sqrt(2.0) * action[:, 0], 0, 1)\n    return x, {'x': x}\n"),
     body("x = state['joint_angles']['bthigh'] + state.dt",
          "helper = lambda v: v * 2", "x = helper(x)"),
     body("x = action[:, 0]", "print(f'{x.mean():.3f}')"),

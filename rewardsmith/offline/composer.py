@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rewardsmith.descriptions import EnvDescription
 from rewardsmith.errors import RewardsmithError
@@ -18,6 +18,7 @@ from rewardsmith.offline.intent import EnvFacts, FeedbackIntent, TaskIntent, env
 from rewardsmith.offline.terms import TermChoice, get_term, round_sig
 
 HEADER = "# rewardsmith-offline: "
+_OPPOSITE = {"forward": "backward", "backward": "forward", "left": "right", "right": "left"}
 
 
 class OfflineDesignError(RewardsmithError):
@@ -149,7 +150,7 @@ def compose(intent: TaskIntent, description: EnvDescription) -> Plan:
     if locomotes and facts.terminates:
         # The episode can end early: pay for staying healthy and keep the shaping mild.
         terms.append(TermChoice("alive", "alive", 1.0))
-        if "torso_up" in facts.fields:
+        if "torso_up" in facts.fields and "flip" not in behaviours:
             terms.append(TermChoice("upright", "upright", 0.1))
         if facts.height and "jump" not in behaviours:
             terms.append(TermChoice("height", "height", 0.1, "shaping",
@@ -267,7 +268,11 @@ def apply_feedback(terms: list[TermChoice], feedback: FeedbackIntent, intent: Ta
     if "wrong_direction" in flags:
         for t in moving + [t for t in terms if t.term == "rotation" and t.role == "task"]:
             t.options["sign"] = -t.options["sign"]
-            notes.append(f"feedback says wrong direction: {t.name} sign flipped")
+            old = t.name
+            if _OPPOSITE.get(old) and _OPPOSITE[old] not in by_name:  # the name tells the way
+                t.name = _OPPOSITE[old]
+                by_name[t.name] = by_name.pop(old)
+            notes.append(f"feedback says wrong direction: {old} sign flipped ({t.name})")
     if flags & {"too_slow", "not_moving"}:
         for t in moving:
             if t.term == "target_speed":
@@ -298,10 +303,10 @@ def apply_feedback(terms: list[TermChoice], feedback: FeedbackIntent, intent: Ta
                            {"shape": "ramp"}), why)
     if "drifts" in flags and not scale(("still",), 2.0, "feedback says it drifts"):
         add(TermChoice("still", "still", 0.2), "feedback says it drifts")
-    new = [b for b in feedback.request.behaviours if b not in intent.behaviours and b != "move"]
+    new = [b for b in feedback.request.behaviours if b not in intent.behaviours
+           and not (b == "move" and moving)]  # "it should run faster" asks for no new term
     if new:
-        asked_plan = compose(TaskIntent(tuple(new), rotation=feedback.request.rotation,
-                                        bodies=feedback.request.bodies), description)
+        asked_plan = compose(replace(feedback.request, behaviours=tuple(new)), description)
         for t in asked_plan.terms:
             add(t, "feedback asks for " + "/".join(new))
     return terms, notes
