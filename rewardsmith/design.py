@@ -15,6 +15,9 @@ from rewardsmith.run_dir import RunDir, read_json, versions, write_json
 from rewardsmith.task_resolution import resolve_task
 
 
+DEFAULT_TASK = "cheetah-run-backwards"
+
+
 class DesignRun:
     """A finished (or stopped) design run: where it is and what it found."""
 
@@ -103,6 +106,9 @@ def design(text: str | None = None, *, env: str | None = None, task: str | None 
     Returns:
         The run; ``run.best`` is the winning candidate, ``run.path`` its directory.
     """
+    if text is None and task is None and env is None:
+        task = DEFAULT_TASK
+        say(f"no task given: running the built-in default task {DEFAULT_TASK}")
     resolved = resolve_task(text, env, task)
     for note in resolved.notes:
         say(note)

@@ -98,9 +98,7 @@ class LLMDesigner:
         self.label = f"LLM designer ({client.config.model} at {client.config.endpoint()})"
 
     def _messages(self, request: DesignRequest) -> list[dict[str, str]]:
-        feedback = request.feedback
-        if request.user_text:
-            feedback = (feedback + "\n\n" if feedback else "") + request.user_text
+        feedback = request.feedback  # a refinement's sentence is already in its feedback text
         user = render_template("designer_task.md.j2", env_description=request.description.render(),
                                task_text=request.task_text, sample_hint="",
                                history_summary=request.history_summary, feedback=feedback)

@@ -53,35 +53,46 @@ class DesignLoop:
         self.steps = int(config.steps or (self.task.default_steps if self.task else 300_000))
 
     def execute(self) -> dict[str, Any]:
-        """Run the remaining iterations; returns the final state (also in ``state.json``)."""
+        """Run the remaining iterations; returns the final state (also in ``state.json``).
+
+        Iterations past ``config.iterations`` run only when ``rewardsmith refine`` asked for
+        them (an ``iter_<i>/refine.json``), and a success ends the planned ones early.
+        """
         previous: list[sources.ScoredCandidate] = []
         feedback: sources.Feedback | None = None
         history: list[str] = []
-        for i in range(self.config.iterations + self._extra_iterations()):
-            summary = read_json(self.run.iteration(i) / "summary.json")
+        i = 0
+        while True:
+            folder = self.run.iteration(i)
+            summary = read_json(folder / "summary.json")
+            refine = (folder / "refine.json").is_file()
             if summary is None:
+                planned = i < self.config.iterations and not (
+                    self.config.stop_on_success and self.best.succeeded())
+                if not (planned or refine):
+                    break
                 summary = self._iteration(i, previous, feedback, history)
             previous = self._scored_from_summary(summary)
             feedback = sources.Feedback(summary["feedback"], summary["order"])
             history.append(summary["history_line"])
-            if self.config.stop_on_success and self.best.succeeded():
-                self.say(f"success threshold reached in iteration {i}; stopping")
-                break
+            i += 1
+        if self.config.stop_on_success and self.best.succeeded():
+            self.say("success threshold reached")
         return self.best.finish(self.config, self._reevaluate)
-
-    def _extra_iterations(self) -> int:
-        """Iterations added by ``rewardsmith refine`` (one per sentence)."""
-        state = read_json(self.run.state_json) or {}
-        return int(state.get("extra_iterations", 0))
 
     def _iteration(self, i: int, previous: list[sources.ScoredCandidate],
                    feedback: sources.Feedback | None, history: list[str]) -> dict[str, Any]:
         self.on_event({"event": "iteration", "iteration": i})
         refine = read_json(self.run.iteration(i) / "refine.json")
         by_id = {c.id: c for c in previous}
+        order = list(feedback.order) if feedback else []
+        if refine:  # the candidate the sentence is about comes first
+            previous_refined = refine.get("previous", [])
+            by_id.update({c["id"]: sources.ScoredCandidate(**{**c, "video": None})
+                          for c in previous_refined})
+            order = [refine["candidate_id"]] + [c for c in order if c != refine["candidate_id"]]
         ranked = [Outcome(c.id, c.source, c.fitness, c.failed, c.component_returns)
-                  for c in (by_id[cid] for cid in (feedback.order if feedback else []))
-                  if cid in by_id]
+                  for c in (by_id[cid] for cid in order if cid in by_id)]
         request = DesignRequest(
             task_text=self.config.text, description=self.description, k=self.config.candidates,
             iteration=i, feedback=refine["prompt"] if refine else (feedback.text if feedback

@@ -26,8 +26,15 @@ from pathlib import Path
 from typing import Any
 
 from rewardsmith.errors import RewardsmithError
-from rewardsmith.isolation import IsolationLimits, JobCgroup, build_command, package_root
-from rewardsmith.isolation import detect_isolation_layers, sandbox_uid, scrubbed_env
+from rewardsmith.isolation import (
+    IsolationLimits,
+    JobCgroup,
+    build_command,
+    detect_isolation_layers,
+    package_root,
+    sandbox_uid,
+    scrubbed_env,
+)
 from rewardsmith.resources import resource_dir
 from rewardsmith.static_check import RewardCheckError, check_source
 

@@ -68,8 +68,12 @@ def design_cli(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     halving: Annotated[bool, typer.Option(help="Stop weak candidates early.")] = True,
 ) -> None:
-    """Design a reward: the designer writes K candidates, the critic and the sandbox check them,
-    short trainings score them, feedback steers the next iteration."""
+    """Design a reward for what you describe (the main job).
+
+    The designer (an LLM, or the offline designer when none is configured) writes K candidates;
+    the critic and the sandbox check them; short trainings score them; feedback steers the next
+    iteration. With no TEXT and no --task, the built-in default task runs.
+    """
     from rewardsmith.cli import console
     from rewardsmith.design import design
 
@@ -85,8 +89,10 @@ def design_cli(
 def resume_cli(
     run: Annotated[Path, typer.Argument(help="The run directory to continue.")],
 ) -> None:
-    """Continue a stopped design run (Ctrl-C, kill -9): finished work and LLM replies are
-    reused."""
+    """Continue a stopped design run (after Ctrl-C or kill -9).
+
+    Finished candidates and recorded LLM replies are reused, never paid for twice.
+    """
     from rewardsmith.cli import console
     from rewardsmith.design import resume
 

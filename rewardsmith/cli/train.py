@@ -30,8 +30,10 @@ def train_cli(
     sandbox: Annotated[bool, typer.Option(help="Run a --reward file in the sandbox (use "
                                                "--no-sandbox only for code you trust).")] = True,
 ) -> None:
-    """Train a policy (SB3 PPO by default) on a reward; write metrics.json, the policy, TensorBoard
-    logs and video.mp4 to --out."""
+    """Train a policy (SB3 PPO by default) on a reward.
+
+    Writes metrics.json, the policy, TensorBoard logs and video.mp4 to --out.
+    """
     from rewardsmith.cli import console
     from rewardsmith.cli._progress import TrainingProgress
 

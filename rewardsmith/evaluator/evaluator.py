@@ -150,9 +150,10 @@ def evaluate_candidates(task: Any, candidates: Sequence[Candidate], out_dir: str
     try:
         with table:
             return run.execute(ex, t0)
-    except KeyboardInterrupt:
-        ex.cancel_all()
-        run.interrupted()
+    except BaseException as e:
+        ex.cancel_all()  # never leave sandboxes training for nobody
+        if isinstance(e, KeyboardInterrupt):
+            run.interrupted()
         raise
     finally:
         if owned:
@@ -248,7 +249,7 @@ class _Run:
                 layers.append([i for i in order if not self.dirs[i].failed])
                 for cid in layers[-1]:
                     self.dirs[cid].set_state("done")
-                    self.post({"event": "done", "candidate": cid, "rung": r})
+                    self.post({"event": "finished", "candidate": cid, "rung": r})
                 break
             promoted, stopped = promote(entries, self.halving,
                                         _fixed_order(order) if self.rank_fn else None)

@@ -93,21 +93,22 @@ class LiveTable:
                 row["steps"] = event["steps"]
             if isinstance(event.get("total"), int):
                 row["total"] = event["total"]
-            if "fitness" in event and event["fitness"] is not None:
+            if event.get("fitness") is not None and kind not in ("reeval", "reevaluated"):
                 row["fitness"] = event["fitness"]
             if kind in ("start", "worker_ready") and event.get("job", "train") == "train":
                 row["state"] = "running"
-            elif kind == "reeval":
-                row["state"] = "re-evaluating"
-            elif kind in ("stopped", "failed", "done", "interrupted", "reused", "best"):
+            elif kind in ("stopped", "failed", "interrupted", "reused", "best"):
                 row["state"] = kind
-            elif kind == "reevaluated" and row["state"] == "re-evaluating":
+            elif kind == "finished":
                 row["state"] = "done"
             if kind == "failed":
                 row["note"] = f"{event.get('error_kind')}: {event.get('error', '')}"[:60]
-            elif kind == "reevaluated" and event.get("fitness_sem") is not None:
-                row["note"] = (f"re-eval {event['fitness_mean']:.3g} ± "
-                               f"{event['fitness_sem']:.2g} ({event.get('n_seeds')} seeds)")
+            elif kind == "reeval":
+                row["note"] = f"re-evaluating (seed {event.get('seed')})"
+            elif kind == "reevaluated":
+                row["note"] = "" if event.get("fitness_sem") is None else (
+                    f"re-eval {event['fitness_mean']:.3g} ± {event['fitness_sem']:.2g} "
+                    f"({event.get('n_seeds')} seeds)")
             elif kind == "signatures" and event.get("names"):
                 row["note"] = ", ".join(event["names"])
 

@@ -17,6 +17,7 @@ from rewardsmith.errors import RewardsmithError
 from rewardsmith.feedback.oracle import SyntheticOracle
 from rewardsmith.feedback.ranking import Ranking, RankingCandidate
 from rewardsmith.prompting import render_template
+from rewardsmith.run_dir import write_json
 
 FEEDBACK_KINDS = ("reflection", "preference", "synthetic")
 
@@ -118,6 +119,8 @@ def human_ranking(candidates: list[ScoredCandidate], iteration_dir: Path, *, tit
         raise RewardsmithError("fewer than two candidates trained: nothing to rank")
     items = [RankingCandidate(id=c.id, label=c.id, video=c.video) for c in shown]
     answer = iteration_dir / "ranking.json"
+    write_json(iteration_dir / "ranking_request.json",
+               {"title": title, "context": context, "candidates": ranking_candidates_payload(shown)})
     if mode == "terminal":
         from rewardsmith.feedback.terminal_ranking import rank_in_terminal
 

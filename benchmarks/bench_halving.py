@@ -1,0 +1,139 @@
+"""Successive halving vs the full budget for all, on the same K candidates (some deliberately weak).
+
+Both arms run ``evaluate_candidates`` on the same candidates, seed and budget, in the sandbox:
+once with the default rungs (0.25, 0.5, 1.0; keep the top half), once with every candidate trained
+on the whole budget. Reported: env steps each arm trained, their ratio, and whether both find the
+same best candidate (and the best's final fitness in each). Goal: <= 0.5x the steps, same best.
+
+    python benchmarks/bench_halving.py --steps 32768            # a few minutes (noisy)
+    python benchmarks/bench_halving.py --steps 327680 --candidates 6   # full
+
+Budgets that are multiples of 4 x 8192 keep every rung on a whole PPO rollout (n_envs 4 x n_steps
+512 on HalfCheetah); otherwise PPO rounds each rung up and halving pays a little more.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+_HEAD = "import numpy as np\n\n\ndef compute_reward(state, action, next_state):\n"
+
+# For the forward-locomotion tasks (cheetah-run, hopper-hop, walker-walk, ant-run): the task's
+# reference reward comes first, then variants, then three deliberately weak rewards.
+LOCOMOTION = {
+    "fast_clip": """    forward = np.minimum(next_state.torso_velocity[:, 0], 4.0)
+    ctrl = -0.1 * np.sum(action ** 2, axis=1)
+    return forward + ctrl, {"forward": forward, "ctrl": ctrl}
+""",
+    "weak_jump": """    height = next_state.torso_height
+    return height, {"height": height}
+""",
+    "ctrl_heavy": """    forward = next_state.torso_velocity[:, 0]
+    ctrl = -1.0 * np.sum(action ** 2, axis=1)
+    return forward + ctrl, {"forward": forward, "ctrl": ctrl}
+""",
+    "weak_backwards": """    backward = -next_state.torso_velocity[:, 0]
+    return backward, {"backward": backward}
+""",
+    "weak_still": """    ctrl = -np.sum(action ** 2, axis=1)
+    return ctrl, {"ctrl": ctrl}
+""",
+}
+
+PENDULUM = {
+    "upright_only": """    upright = np.cos(next_state.pole_angle)
+    return upright, {"upright": upright}
+""",
+    "weak_push": """    push = np.abs(next_state.cart_velocity)
+    return push, {"push": push}
+""",
+    "angle_penalty": """    angle = -np.abs(next_state.pole_angle)
+    return angle, {"angle": angle}
+""",
+    "weak_spin": """    spin = next_state.pole_angular_velocity ** 2
+    return spin, {"spin": spin}
+""",
+    "weak_still": """    ctrl = -np.sum(action ** 2, axis=1)
+    return ctrl, {"ctrl": ctrl}
+""",
+}
+
+
+def candidates_for(task_id: str, k: int) -> list:
+    """The task's reference reward and ``k - 1`` variants (strong and weak, interleaved)."""
+    from rewardsmith.evaluator import Candidate
+    from rewardsmith.registry import get_task
+
+    task = get_task(task_id)
+    variants = PENDULUM if task.env_id.startswith("InvertedPendulum") else LOCOMOTION
+    if k > len(variants) + 1:
+        raise SystemExit(f"at most {len(variants) + 1} candidates for {task_id}")
+    out = [Candidate("reference", task.reference_reward_path.read_text())]
+    out += [Candidate(name, _HEAD + body) for name, body in list(variants.items())[:k - 1]]
+    return out
+
+
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    """Arguments both evaluator benchmarks take."""
+    parser.add_argument("--task", default="cheetah-run")
+    parser.add_argument("--steps", type=int, default=32_768, help="budget per candidate")
+    parser.add_argument("--candidates", type=int, default=6, help="K")
+    parser.add_argument("--reeval-seeds", type=int, default=5)
+    parser.add_argument("--n-eval-episodes", type=int, default=4)
+    parser.add_argument("--out", type=Path, default=None,
+                        help="keep run folders here (default: a temporary folder, removed)")
+    parser.add_argument("--live", action="store_true", help="draw the live table")
+
+
+def main() -> None:
+    from common import report
+
+    from rewardsmith.evaluator import HalvingConfig, evaluate_candidates
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_common_args(parser)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    cands = candidates_for(args.task, args.candidates)
+    root = args.out or Path(tempfile.mkdtemp(prefix="bench_halving_"))
+    arms = {"halving": HalvingConfig(), "full budget": HalvingConfig.full_budget()}
+    reports = {}
+    try:
+        for name, config in arms.items():
+            reports[name] = evaluate_candidates(
+                args.task, cands, root / name.replace(" ", "_"), steps=args.steps,
+                workers=args.workers, halving=config, reeval_seeds=args.reeval_seeds,
+                n_eval_episodes=args.n_eval_episodes, live=args.live)
+    finally:
+        if args.out is None:
+            shutil.rmtree(root, ignore_errors=True)
+    rows = []
+    for name, rep in reports.items():
+        best = rep.result(rep.best) if rep.best else None
+        reeval = rep.best_reeval or {}
+        rows.append([name, rep.env_steps, rep.wall_s, rep.best,
+                     best.fitness if best else None, reeval.get("fitness_mean"),
+                     reeval.get("fitness_sem"), " > ".join(rep.ranking)])
+    half, full = reports["halving"], reports["full budget"]
+    summary = {
+        "task": args.task, "budget": args.steps, "candidates": [c.id for c in cands],
+        "steps_ratio": round(half.env_steps / full.env_steps, 3),
+        "same_best": half.best == full.best,
+        "wall_ratio": round(half.wall_s / full.wall_s, 3),
+        "full_budget_fitness": {c.id: c.fitness for c in full.candidates},
+        "goal": "steps_ratio <= 0.5 and same_best",
+    }
+    report("halving", f"Successive halving vs full budget: {args.task}, K={len(cands)}, "
+           f"{args.steps:,} steps each",
+           ["arm", "env steps", "wall s", "best", "best fitness", "re-eval mean", "re-eval sem",
+            "ranking"], rows, summary)
+
+
+if __name__ == "__main__":
+    main()
