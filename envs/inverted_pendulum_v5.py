@@ -2,7 +2,6 @@
 
 from rewardsmith.descriptions import ActionRow, EnvDescription, Field, build_layout
 
-
 ENV_ID = "InvertedPendulum-v5"
 
 

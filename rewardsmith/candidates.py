@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rewardsmith.critic import Critic
-from rewardsmith.designers import DesignRequest, Designer, Draft
+from rewardsmith.designers import Designer, DesignRequest, Draft
 from rewardsmith.run_dir import RunDir, read_json, write_json, write_text
 
 

@@ -14,7 +14,6 @@ from rewardsmith.feedback.sources import check_kind
 from rewardsmith.run_dir import RunDir, read_json, versions, write_json
 from rewardsmith.task_resolution import resolve_task
 
-
 DEFAULT_TASK = "cheetah-run-backwards"
 
 

@@ -16,7 +16,7 @@ from rewardsmith.best import BestTracker
 from rewardsmith.candidates import produce_candidates
 from rewardsmith.config import DesignConfig
 from rewardsmith.critic import Critic
-from rewardsmith.designers import DesignRequest, Designer, Outcome
+from rewardsmith.designers import Designer, DesignRequest, Outcome
 from rewardsmith.feedback import sources
 from rewardsmith.feedback.oracle import SyntheticOracle
 from rewardsmith.registry import get_description, get_task

@@ -9,7 +9,10 @@ import gymnasium as gym
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv
 
+from rewardsmith.mujoco_warnings import quiet_known_mujoco_warnings
 from rewardsmith.wrappers import CaptureState
+
+quiet_known_mujoco_warnings()
 
 
 def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None, seed: int | None = None,

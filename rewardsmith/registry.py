@@ -17,6 +17,7 @@ from typing import Any
 
 from rewardsmith.descriptions import EnvDescription
 from rewardsmith.errors import UnknownEnvError, UnknownTaskError
+from rewardsmith.mujoco_warnings import quiet_known_mujoco_warnings
 from rewardsmith.resources import resource_dir
 
 DescriptionSource = Any  # a LocomotionSpec, or a callable (model, dt) -> EnvDescription
@@ -26,6 +27,8 @@ _sources: dict[str, DescriptionSource] = {}
 _descriptions: dict[str, EnvDescription] = {}
 _tasks: dict[str, Any] = {}
 _loaded = False
+
+quiet_known_mujoco_warnings()
 
 
 def _load_module(path: Path, prefix: str) -> ModuleType:

@@ -123,13 +123,15 @@ def run_sandboxed(kind: str, reward_source: str, args: dict[str, Any], workdir: 
     argv = [sys.executable, "-I", "-B", str(resource_dir("sandbox") / "worker.py"),
             "--pkg-root", str(package_root())]
     cmd = build_command(report, limits, workdir, argv, uid)
-    cgroup = JobCgroup(limits) if report.cgroup else None
-    log_fd = _create_file(workdir / "worker.log", uid)
+    cgroup = _job_cgroup(limits) if report.cgroup else None
     try:
-        proc = subprocess.Popen(cgroup.wrap(cmd) if cgroup else cmd, cwd=workdir,
-                                env=scrubbed_env(workdir), stdin=subprocess.DEVNULL,
-                                stdout=log_fd, stderr=log_fd, start_new_session=True)
-        os.close(log_fd)
+        log_fd = _create_file(workdir / "worker.log", uid)
+        try:
+            proc = subprocess.Popen(cgroup.wrap(cmd) if cgroup else cmd, cwd=workdir,
+                                    env=scrubbed_env(workdir), stdin=subprocess.DEVNULL,
+                                    stdout=log_fd, stderr=log_fd, start_new_session=True)
+        finally:
+            os.close(log_fd)
         status, timed_out, cpu_s = _wait(proc, limits.wall_s, workdir, on_event)
         oom = cgroup is not None and cgroup.oom_killed()
     finally:
@@ -139,8 +141,18 @@ def run_sandboxed(kind: str, reward_source: str, args: dict[str, Any], workdir: 
     result = _to_result(kind, outcome, status, (timed_out, cpu_s >= limits.cpu_s, oom),
                         limits, _log_tail(workdir))
     result.wall_s = time.perf_counter() - t0
-    result.layers = report.active_names()
+    result.layers = [name for name in report.active_names()
+                     if cgroup is not None or not name.startswith("cgroup")]
     return result
+
+
+def _job_cgroup(limits: IsolationLimits) -> JobCgroup | None:
+    try:
+        return JobCgroup(limits)
+    except OSError as e:  # detected as writable, but not now: run without, and say so
+        warnings.warn(f"could not create the job's cgroup ({e}); running without cgroup limits",
+                      stacklevel=3)
+        return None
 
 
 def _require_network_isolation(report, allow_unsafe: bool) -> None:

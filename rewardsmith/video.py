@@ -9,6 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from rewardsmith.mujoco_warnings import quiet_known_mujoco_warnings
+
+quiet_known_mujoco_warnings()
+
 VIDEO_FPS = 30
 
 

@@ -1,0 +1,145 @@
+"""Preference queries to reach a task's success threshold: our loop vs PrefPPO (issue 6).
+
+The claim to test is ICPL's: an LLM rewriting reward code from rankings needs far fewer queries
+(goal: >= 10x) than learning a reward model from segment preferences. The baseline
+(``prefppo_baseline.py``: Bradley-Terry reward model + PPO, imitation's query schedule; see its
+docstring for why it is not imitation itself) is swept over increasing query budgets at the same
+env-step budget per policy as our loop, with the same synthetic teacher (``SyntheticOracle``).
+Its "queries to success" is the smallest budget at which every seed's final policy reaches the
+threshold. By default the sweep stops at that budget (larger ones cost time and answer nothing
+more); ``--full`` runs them all.
+
+Our side comes from the design loop's own output, never recomputed here: ``--ours FILE``, a JSON
+object with ``queries_to_success`` (int, or null if it never succeeded) and ``fitness`` (final
+fitness of its best policy); optional ``steps_per_policy``, ``seeds``, ``note``. Without it the
+table says our side is missing.
+
+    python benchmarks/bench_preferences.py --task pendulum-balance --queries 10,30,100 --seeds 0,1
+    python benchmarks/bench_preferences.py --task cheetah-run-backwards --ours runs/x/prefs.json
+
+Writes ``benchmarks/results/<name>.json`` (``preferences`` by default). One training at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import report
+from prefppo_baseline import PrefPPOConfig, run_prefppo
+
+COLUMNS = ["method", "query budget", "seed", "queries asked", "answered", "env steps",
+           "fitness", "success", "wall s"]
+
+
+def load_ours(path: str | None) -> dict | None:
+    """Read and check the design loop's result file (``None`` when not given)."""
+    if path is None:
+        return None
+    data = json.loads(Path(path).read_text())
+    missing = {"queries_to_success", "fitness"} - set(data)
+    if missing:
+        raise SystemExit(f"{path}: missing field(s) {sorted(missing)}; expected "
+                         '{"queries_to_success": int|null, "fitness": float, ...}')
+    q = data["queries_to_success"]
+    if q is not None and (not isinstance(q, int) or q < 0):
+        raise SystemExit(f"{path}: queries_to_success must be a non-negative int or null")
+    return data
+
+
+def queries_to_success(runs: list[dict]) -> int | None:
+    """Smallest query budget at which every seed succeeded."""
+    budgets = sorted({r["budget_queries"] for r in runs})
+    for q in budgets:
+        at_q = [r for r in runs if r["budget_queries"] == q]
+        if at_q and all(r["success"] for r in at_q):
+            return q
+    return None
+
+
+def compare(baseline_q: int | None, max_tried: int, ours: dict | None) -> str:
+    """The headline: how many times fewer queries our loop needed (or why it can't be said)."""
+    if ours is None:
+        return "our side is missing (give --ours FILE from the design loop)"
+    ours_q = ours["queries_to_success"]
+    if ours_q is None:
+        return "our loop did not reach the threshold: no ratio"
+    if baseline_q is None:
+        return (f"PrefPPO never succeeded up to {max_tried} queries: ratio > "
+                f"{max_tried / max(ours_q, 1):.3g}x (lower bound)")
+    return f"{baseline_q / max(ours_q, 1):.3g}x fewer queries (goal >= 10x)"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--task", default="pendulum-balance")
+    parser.add_argument("--queries", default="10,30,100,300,1000",
+                        help="comma-separated query budgets, ascending")
+    parser.add_argument("--seeds", default="0")
+    parser.add_argument("--steps", type=int, help="env steps per policy (default: --ours's "
+                        "steps_per_policy, else the task's default budget)")
+    parser.add_argument("--segment-length", type=int, default=50)
+    parser.add_argument("--iterations", type=int, default=10)
+    parser.add_argument("--beta", type=float, help="oracle rationality (default: perfect)")
+    parser.add_argument("--mistake", type=float, default=0.0, help="oracle mistake rate")
+    parser.add_argument("--ours", help="JSON from our preference loop")
+    parser.add_argument("--full", action="store_true", help="run every budget, even after "
+                        "one succeeded on all seeds")
+    parser.add_argument("--name", default="preferences", help="results file name")
+    args = parser.parse_args(argv)
+
+    from rewardsmith.feedback.oracle import SyntheticOracle
+    from rewardsmith.registry import get_task
+
+    task = get_task(args.task)
+    ours = load_ours(args.ours)
+    steps = args.steps or (ours or {}).get("steps_per_policy") or task.default_steps
+    if ours and ours.get("steps_per_policy") not in (None, steps):
+        print(f"warning: our loop used {ours['steps_per_policy']} steps per policy, "
+              f"the baseline {steps}: not the same budget")
+    budgets = sorted(int(q) for q in args.queries.split(","))
+    seeds = [int(s) for s in args.seeds.split(",")]
+    runs, rows = [], []
+    for q in budgets:
+        for seed in seeds:
+            print(f"PrefPPO {task.id}: {q} queries, seed {seed}, {steps} env steps")
+            oracle = SyntheticOracle(rationality_beta=args.beta, mistake_rate=args.mistake,
+                                     seed=seed)
+            cfg = PrefPPOConfig(steps=steps, queries=q, segment_length=args.segment_length,
+                                n_iterations=args.iterations, seed=seed)
+            result = {"budget_queries": q, **run_prefppo(task, cfg, oracle)}
+            runs.append(result)
+            rows.append(["PrefPPO", q, seed, result["queries"], result["answered"],
+                         result["env_steps"], result["fitness"], result["success"],
+                         result["wall_s"]])
+        if not args.full and queries_to_success(runs) == q:
+            break
+    if ours is not None:
+        rows.append(["ours (design loop)", "-", ours.get("seeds", "-"),
+                     ours["queries_to_success"], "-", ours.get("steps_per_policy", "-"),
+                     ours["fitness"], ours["queries_to_success"] is not None, "-"])
+    baseline_q = queries_to_success(runs)
+    summary = {
+        "task": task.id, "threshold": task.success_threshold, "steps_per_policy": steps,
+        "segment_length": args.segment_length, "iterations": args.iterations,
+        "oracle": runs[0]["oracle"] if runs else None, "seeds": seeds,
+        "prefppo_queries_to_success": baseline_q if baseline_q is not None
+        else f"> {max(budgets)} (never on all seeds)",
+        "ours_queries_to_success": ours["queries_to_success"] if ours else "missing",
+        "ours_fitness": ours["fitness"] if ours else "missing",
+        "comparison": compare(baseline_q, max(budgets), ours),
+    }
+    path = report(args.name, f"Preference queries to success: {task.id}", COLUMNS, rows,
+                  summary)
+    data = json.loads(path.read_text())
+    data["runs"], data["ours"] = runs, ours
+    path.write_text(json.dumps(data, indent=2))
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
