@@ -27,7 +27,7 @@ _HEAD = "import numpy as np\n\n\ndef compute_reward(state, action, next_state):\
 # For the forward-locomotion tasks (cheetah-run, hopper-hop, walker-walk, ant-run): the task's
 # reference reward comes first, then variants, then three deliberately weak rewards.
 LOCOMOTION = {
-    "fast_clip": """    forward = np.minimum(next_state.torso_velocity[:, 0], 4.0)
+    "capped_speed": """    forward = np.minimum(next_state.torso_velocity[:, 0], 1.0)
     ctrl = -0.1 * np.sum(action ** 2, axis=1)
     return forward + ctrl, {"forward": forward, "ctrl": ctrl}
 """,

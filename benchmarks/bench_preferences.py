@@ -32,8 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import report
 from prefppo_baseline import PrefPPOConfig, run_prefppo
 
-COLUMNS = ["method", "query budget", "seed", "queries asked", "answered", "env steps",
-           "fitness", "success", "wall s"]
+COLUMNS = ["method", "budget", "seed", "asked", "answered", "q@1st", "steps", "fitness",
+           "success", "wall s"]
+"""``budget``: queries the run may ask; ``q@1st``: queries asked when a round's evaluation
+first reached the threshold (the policy may have lost it again by the end)."""
 
 
 def load_ours(path: str | None) -> dict | None:
@@ -113,14 +115,16 @@ def main(argv: list[str] | None = None) -> None:
                                 n_iterations=args.iterations, seed=seed)
             result = {"budget_queries": q, **run_prefppo(task, cfg, oracle)}
             runs.append(result)
-            rows.append(["PrefPPO", q, seed, result["queries"], result["answered"],
+            first = next((h["queries"] for h in result["history"]
+                          if h["fitness"] >= task.success_threshold), "-")
+            rows.append(["PrefPPO", q, seed, result["queries"], result["answered"], first,
                          result["env_steps"], result["fitness"], result["success"],
                          result["wall_s"]])
         if not args.full and queries_to_success(runs) == q:
             break
     if ours is not None:
-        rows.append(["ours (design loop)", "-", ours.get("seeds", "-"),
-                     ours["queries_to_success"], "-", ours.get("steps_per_policy", "-"),
+        rows.append(["ours", "-", ours.get("seeds", "-"), ours["queries_to_success"], "-",
+                     ours["queries_to_success"], ours.get("steps_per_policy", "-"),
                      ours["fitness"], ours["queries_to_success"] is not None, "-"])
     baseline_q = queries_to_success(runs)
     summary = {

@@ -244,7 +244,7 @@ def run_prefppo(task: Any, cfg: PrefPPOConfig, oracle: Any = None, log=print) ->
         rec = learned.recording()
         if n_pairs:
             pairs = sample_segment_pairs(*rec, n_pairs, cfg.segment_length, rng)
-            for x, mask, (fa, fb) in zip(pairs["x"], pairs["mask"], pairs["fitness"]):
+            for x, mask, (fa, fb) in zip(pairs["x"], pairs["mask"], pairs["fitness"], strict=True):
                 asked += 1
                 answer = oracle.compare(float(fa), float(fb))
                 if answer is not None:

@@ -16,13 +16,15 @@ ARTIFACTS = ("reward.py", "policy.zip", "vecnormalize.pkl", "video.mp4", "metric
 class BestTracker:
     """Keeps ``state.json``'s ``best`` entry and the ``best/`` folder up to date.
 
-    With a task fitness the best is the highest fitness over all iterations; without one (a
-    preference-only task) it is the candidate the person preferred most recently.
+    Under reflection feedback the best is the highest task fitness over all iterations. Under
+    preference feedback (a person or the synthetic oracle) it is the candidate preferred most
+    recently: the fitness, when the task has one, is only reported, never used to choose.
     """
 
-    def __init__(self, run: RunDir, task: Any):
+    def __init__(self, run: RunDir, task: Any, by_preference: bool = False):
         self.run = run
         self.task = task
+        self.by_preference = by_preference or task is None
         self.state = read_json(run.state_json) or {}
         self.history: list[dict[str, Any]] = self.state.get("best_history", [])
 
@@ -46,7 +48,7 @@ class BestTracker:
         if not trained:
             return
         by_id = {c.id: c for c in trained}
-        if self.task is not None:
+        if not self.by_preference:
             challenger = max((c for c in trained if c.fitness is not None),
                              key=lambda c: c.fitness, default=None)
             best = self.current

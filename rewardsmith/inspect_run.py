@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rewardsmith.errors import RewardsmithError
 from rewardsmith.run_dir import RunDir, read_json
 
 PREFERENCE_KINDS = ("preference", "synthetic")
@@ -54,7 +55,7 @@ class CandidateView:
 
 @dataclass
 class IterationView:
-    """One iteration: its candidates, the order feedback gave them, and what the next prompt was told."""
+    """One iteration: its candidates, their order, and what the next prompt was told."""
 
     index: int
     candidates: list[CandidateView]
@@ -134,7 +135,7 @@ def inspect_run(path: str | Path) -> RunView:
     Raises:
         RewardsmithError: ``path`` is not a rewardsmith run.
     """
-    run = RunDir.open(path)
+    run = open_run(path)
     meta = read_json(run.run_json) or {}
     state = read_json(run.state_json) or {}
     return RunView(
@@ -143,6 +144,19 @@ def inspect_run(path: str | Path) -> RunView:
         best=state.get("best"), best_history=state.get("best_history", []),
         best_reeval=state.get("best_reeval"), success=state.get("success"),
         finished=bool(state.get("finished")), llm=_llm_totals(run.llm_dir))
+
+
+def open_run(path: str | Path) -> RunDir:
+    """Open a run directory, with a hint when ``path`` is missing or is the folder of runs."""
+    root = Path(path)
+    if not root.is_dir():
+        raise RewardsmithError(f"{root} does not exist; pass a run directory made by "
+                               f"`rewardsmith design` (the folder that holds run.json)")
+    runs = sorted(p.parent for p in root.glob("*/run.json"))
+    if not (root / "run.json").is_file() and runs:
+        raise RewardsmithError(f"{root} holds runs, it is not one: pass one of them, e.g. "
+                               f"{runs[-1]}")
+    return RunDir.open(root)
 
 
 def _iteration(run: RunDir, i: int) -> IterationView:
@@ -184,13 +198,10 @@ def _candidate(folder: Path, cid: str, scored: dict | None, result: dict | None,
         rank=order.index(cid) + 1 if cid in order and state not in ("failed", "rejected")
         else None,
         preferred=preferred, error=error,
-        source=(scored or {}).get("source") or record.get("source") or _read(folder / "reward.py"),
+        source=(scored or {}).get("source") or record.get("source") or (
+            (folder / "reward.py").read_text() if (folder / "reward.py").is_file() else ""),
         folder=folder, video=video if video.is_file() else None,
         steps=(result or {}).get("steps"))
-
-
-def _read(path: Path) -> str:
-    return path.read_text() if path.is_file() else ""
 
 
 def _llm_totals(folder: Path) -> LLMTotals | None:
@@ -223,16 +234,15 @@ _STYLE = {"trained": "green", "stopped early": "yellow", "failed": "red", "rejec
 
 def cell_text(view: RunView, iteration: int, c: CandidateView) -> str:
     """Plain text of one table cell: score (or rank under preferences) and state."""
-    parts = []
-    if view.preference and c.rank is not None:
-        parts.append(f"#{c.rank}")
+    parts = [f"#{c.rank}"] if view.preference and c.rank is not None else []
     if c.fitness is not None:
         parts.append(f"{c.fitness:.3f}")
-    if c.preferred:
-        parts.append(f"({c.preferred})")
+    parts.append(c.state)
     if view.is_best(iteration, c.id):
-        parts.append("★ best")
-    return " ".join(parts + [c.state]) if parts else c.state
+        parts.append("★")
+    if c.preferred:
+        parts.append(f"(picked {c.preferred})")
+    return " ".join(parts)
 
 
 def render_run(view: RunView, console: Any) -> None:
@@ -249,9 +259,11 @@ def render_run(view: RunView, console: Any) -> None:
                   f"{config.get('designer', '?')}, {config.get('candidates', '?')} candidates x "
                   f"{config.get('iterations', '?')} iterations, "
                   f"{config.get('steps') or 'default'} steps each", highlight=False)
+    if not view.iterations:
+        console.print("[yellow]no iteration has started yet[/]")
     width = max((len(it.candidates) for it in view.iterations), default=0)
-    table = Table(title="iterations x candidates"
-                        + (" (#rank, task score)" if view.preference else " (task score)"))
+    table = Table(title="iterations x candidates: " + ("#rank, " if view.preference else "")
+                  + "task score, state (★ best of the run)")
     table.add_column("iteration", justify="right")
     for j in range(width):
         table.add_column(f"cand_{j}")
@@ -262,14 +274,16 @@ def render_run(view: RunView, console: Any) -> None:
             cells.append(Text(cell_text(view, it.index, c), style=style))
         label = str(it.index) + ("" if it.finished else " (running)")
         table.add_row(label, *cells, *[""] * (width - len(cells)))
-    console.print(table)
+    if view.iterations:
+        console.print(table)
     if view.best is None:
         console.print("[yellow]no best yet[/]: no candidate has finished training")
     else:
         score = view.best.get("fitness")
         console.rule(f"best: {_label(view.best)}"
                      + (f", task score {score:.3f}" if score is not None else ""))
-        console.print(Syntax(view.best.get("source", ""), "python", line_numbers=True))
+        console.print(Syntax(view.best.get("source", ""), "python", line_numbers=True,
+                             word_wrap=True))
         reeval = view.best_reeval or {}
         if reeval.get("fitness_mean") is not None:
             console.print(f"re-evaluated on {reeval.get('n_seeds', '?')} seeds: "
@@ -283,6 +297,7 @@ def render_run(view: RunView, console: Any) -> None:
         console.print(Syntax(diff or "(identical code)\n", "diff"))
     if view.llm is not None:
         llm = view.llm
-        console.print(f"LLM: {llm.calls} calls ({llm.errors} failed), {llm.prompt_tokens:,} "
-                      f"prompt + {llm.completion_tokens:,} completion tokens, "
-                      f"${llm.cost_usd:.4f}", highlight=False)
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(llm.by_purpose.items()))
+        console.print(f"LLM: {llm.calls} calls ({kinds}; {llm.errors} failed), "
+                      f"{llm.prompt_tokens:,} prompt + {llm.completion_tokens:,} completion "
+                      f"tokens, ${llm.cost_usd:.4f}", highlight=False)

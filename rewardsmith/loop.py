@@ -49,7 +49,7 @@ class DesignLoop:
                              allow_unsafe=config.allow_unsafe_sandbox)
         self.on_event = on_event or (lambda event: None)
         self.say = say
-        self.best = BestTracker(run, self.task)
+        self.best = BestTracker(run, self.task, by_preference=config.feedback != "reflection")
         self.steps = int(config.steps or (self.task.default_steps if self.task else 300_000))
 
     def execute(self) -> dict[str, Any]:

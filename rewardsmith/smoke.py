@@ -10,6 +10,9 @@ each term; its :class:`SmokeReport` carries a short message the designer can act
 
 from __future__ import annotations
 
+import functools
+import io
+import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -173,9 +176,9 @@ def _finish(report: SmokeReport, problems: list[str], error_kind: str) -> SmokeR
     ranges = "; ".join(f"{name} in [{s['min']:.3g}, {s['max']:.3g}] (mean {s['mean']:.3g})"
                        for name, s in report.components.items())
     report.message = (f"smoke test passed on {report.env_id} ({report.n_transitions} "
-                      f"transitions, {report.us_per_call:g} us per call of {report.main_batch_size}): "
-                      f"total in [{report.total['min']:.3g}, {report.total['max']:.3g}]; "
-                      f"{ranges}.")
+                      f"transitions, {report.us_per_call:g} us per call of "
+                      f"{report.main_batch_size}): total in [{report.total['min']:.3g}, "
+                      f"{report.total['max']:.3g}]; {ranges}.")
     if report.warnings:
         report.message += " Warnings: " + " ".join(w + "." for w in report.warnings)
     return report
@@ -184,22 +187,31 @@ def _finish(report: SmokeReport, problems: list[str], error_kind: str) -> SmokeR
 def record_smoke_inputs(env_id: str, workdir: Path, env_kwargs: dict[str, Any] | None = None,
                         seed: int = 0, n_random: int = 256, n_near_start: int = 32
                         ) -> dict[str, str]:
-    """Record the transitions the smoke test uses (trusted, in the parent) into ``workdir``.
+    """Write the transitions the smoke test uses (trusted, recorded in the parent) to ``workdir``.
 
     Returns:
         The ``transitions`` argument of the ``"smoke"`` job: label -> file name.
     """
     from rewardsmith.sandbox_runner import write_sandbox_input
-    from rewardsmith.transitions import record_transitions
 
+    kwargs = json.dumps(env_kwargs or {}, sort_keys=True)
     files = {}
     for label, n, scale in (("random-action", n_random, 1.0),
                             ("near-start", n_near_start, 0.1)):
-        name = f"transitions_{label}.npz"
-        transitions = record_transitions(env_id, n, seed, env_kwargs, action_scale=scale)
-        write_sandbox_input(Path(workdir), name, transitions.save)
-        files[label] = name
+        data = _recorded(env_id, kwargs, seed, n, scale)
+        files[label] = f"transitions_{label}.npz"
+        write_sandbox_input(Path(workdir), files[label], lambda f, data=data: f.write(data))
     return files
+
+
+@functools.lru_cache(maxsize=32)
+def _recorded(env_id: str, env_kwargs: str, seed: int, n: int, scale: float) -> bytes:
+    """Recorded transitions as ``.npz`` bytes, once per process (every candidate reuses them)."""
+    from rewardsmith.transitions import record_transitions
+
+    buffer = io.BytesIO()
+    record_transitions(env_id, n, seed, json.loads(env_kwargs), action_scale=scale).save(buffer)
+    return buffer.getvalue()
 
 
 def run_smoke_test(reward_source: str, env_id: str, workdir: Path,

@@ -90,7 +90,7 @@ def test_segments_stop_at_terminations_and_never_cross_truncations():
     feats = pairs["x"].reshape(-1, length)
     mask = pairs["mask"].reshape(-1, length)
     assert np.allclose(pairs["fitness"].ravel(), mask.sum(1))
-    for seg, m in zip(feats, mask):
+    for seg, m in zip(feats, mask, strict=True):
         k = int(m.sum())
         start_step, env = divmod(int(seg[0]), n_envs)
         t = start_step + np.arange(k)
@@ -114,3 +114,21 @@ def test_tiny_end_to_end_run_on_pendulum_balance():
     assert result["env_steps"] <= 512 + 3 * 128
     assert 0.0 <= result["fitness"] <= 1.0
     assert result["success"] == (result["fitness"] >= result["threshold"])
+
+
+def test_bench_reads_our_side_and_states_the_ratio(tmp_path):
+    from bench_preferences import compare, load_ours, queries_to_success
+
+    runs = [{"budget_queries": q, "success": ok}
+            for q, ok in [(10, False), (10, True), (100, True), (100, True)]]
+    assert queries_to_success(runs) == 100  # every seed must succeed
+    assert queries_to_success(runs[:2]) is None
+    path = tmp_path / "ours.json"
+    path.write_text('{"queries_to_success": 5, "fitness": 2.1}')
+    ours = load_ours(str(path))
+    assert "20x fewer" in compare(100, 1000, ours)
+    assert "lower bound" in compare(None, 1000, ours)
+    assert "missing" in compare(100, 1000, None)
+    path.write_text('{"fitness": 2.1}')
+    with pytest.raises(SystemExit, match="queries_to_success"):
+        load_ours(str(path))

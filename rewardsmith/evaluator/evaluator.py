@@ -38,6 +38,7 @@ from rewardsmith.isolation import IsolationLimits
 from rewardsmith.sandbox_runner import SandboxResult, read_sandbox_file
 
 EventFn = Callable[[dict[str, Any]], None]
+N_EVALS = 10  # periodic evaluations over the whole budget
 REEVAL_SEED = 100_000  # evaluation seeds far from training's (seed) and train's evals (+10_000)
 
 
@@ -184,7 +185,9 @@ class _Run:
         self.targets = halving.rung_steps(self.budget)
         self.reeval_seeds, self.n_eval_episodes = reeval_seeds, n_eval_episodes
         self.job_timeout_s = job_timeout_s
-        self.base_args = {"seed": seed, "n_eval_episodes": n_eval_episodes, **train_kwargs}
+        # Evaluate at the same steps whatever the rungs: about N_EVALS times over the budget.
+        self.base_args = {"seed": seed, "n_eval_episodes": n_eval_episodes,
+                          "eval_every": max(self.budget // N_EVALS, 1000), **train_kwargs}
         self.base_args.update({"task": self.task_id} if self.task else {"env": self.env_id})
         settings = {"task": self.task_id, "env": self.env_id, "budget": self.budget,
                     **self.base_args}
