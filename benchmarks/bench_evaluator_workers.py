@@ -5,8 +5,8 @@ training job plus its re-evaluation) with ``evaluate_candidates`` in the sandbox
 one after the other, alternating their order over ``--repeats`` so drift in the machine's load
 hits both. Goal on this 2-core machine: ratio >= 1.7.
 
-    python benchmarks/bench_evaluator_workers.py --steps 16384 --candidates 4   # a few minutes
-    python benchmarks/bench_evaluator_workers.py --steps 100000 --candidates 4 --repeats 2
+    python benchmarks/bench_evaluator_workers.py                  # pendulum, 4 x 24k steps, ~5 min
+    python benchmarks/bench_evaluator_workers.py --task cheetah-run --steps 100000 --repeats 2
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_common_args(parser)
     parser.add_argument("--repeats", type=int, default=1)
-    parser.set_defaults(steps=16_384, candidates=4)
+    parser.set_defaults(steps=24_576, candidates=4)
     args = parser.parse_args()
     cands = candidates_for(args.task, args.candidates)
     root = args.out or Path(tempfile.mkdtemp(prefix="bench_workers_"))

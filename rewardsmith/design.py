@@ -4,6 +4,7 @@ are thin wrappers around :func:`design` and :func:`resume`."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -118,7 +119,8 @@ def design(text: str | None = None, *, env: str | None = None, task: str | None 
     run = RunDir.create(out, _slug(resolved.task.id if resolved.task and not text
                                    else resolved.text))
     say(f"run directory: {run.root}")
-    write_json(run.run_json, {"config": config.model_dump(), "versions": versions()})
+    write_json(run.run_json, {"config": config.model_dump(), "versions": versions(),
+                              "started_at": time.time()})
     return _execute(run, config, on_event, say)
 
 
