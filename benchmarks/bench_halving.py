@@ -92,6 +92,8 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=None,
                         help="keep run folders here (default: a temporary folder, removed)")
     parser.add_argument("--live", action="store_true", help="draw the live table")
+    parser.add_argument("--name", default=None,
+                        help="result file benchmarks/results/<name>.json (default: per script)")
 
 
 def main() -> None:
@@ -142,7 +144,8 @@ def main() -> None:
         "full_budget_fitness": full_fitness,
         "goal": "steps_ratio <= 0.5 and same best",
     }
-    report("halving", f"Successive halving vs full budget: {args.task}, K={len(cands)}, "
+    report(args.name or "halving",
+           f"Successive halving vs full budget: {args.task}, K={len(cands)}, "
            f"{args.steps:,} steps each",
            ["arm", "env steps", "wall s", "best", "fitness", "re-eval", "± sem"], rows, summary)
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -137,6 +138,7 @@ def main(argv: list[str] | None = None) -> None:
         "ours_fitness": ours["fitness"] if ours else "missing",
         "comparison": compare(baseline_q, max(budgets), ours),
     }
+    os.environ.setdefault("COLUMNS", "120")  # rich's width off a terminal; 80 truncates cells
     path = report(args.name, f"Preference queries to success: {task.id}", COLUMNS, rows,
                   summary)
     data = json.loads(path.read_text())

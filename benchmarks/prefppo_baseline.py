@@ -14,7 +14,7 @@ versions, so the same method is written here on our stack (gymnasium 1.x, SB3 2.
   (from the untrained policy in round 0), labelled by :class:`SyntheticOracle` comparing the
   TRUE task fitness summed over each segment (the same teacher our loop uses), appended to the
   preference dataset; the reward model (MLP over raw obs + action) is retrained with the
-  Bradley-Terry cross-entropy (``initial_epoch_multiplier`` x the epochs in round 0); then PPO
+  Bradley-Terry cross-entropy until it fits the labels (B-Pref's 97% rule); then PPO
   (our tuned hyperparameters, ``VecNormalize``) trains on the model's reward for a share of the
   budget.
 * Differences from imitation, on purpose: every env step counts against the budget (imitation
@@ -76,30 +76,41 @@ class RewardModel(torch.nn.Module):
 
 
 def train_reward_model(model: RewardModel, xa: np.ndarray, ma: np.ndarray, xb: np.ndarray,
-                       mb: np.ndarray, labels: np.ndarray, epochs: float, batch_size: int = 32,
-                       lr: float = 1e-3, seed: int = 0) -> dict[str, float]:
-    """Bradley-Terry fit: ``P(a > b) = sigmoid(R(a) - R(b))`` against labels in {0, 0.5, 1}."""
+                       mb: np.ndarray, labels: np.ndarray, max_epochs: int = 200,
+                       target_accuracy: float = 0.97, batch_size: int = 32, lr: float = 1e-3,
+                       seed: int = 0) -> dict[str, float]:
+    """Bradley-Terry fit: ``P(a > b) = sigmoid(R(a) - R(b))`` against labels in {0, 0.5, 1}.
+
+    Trains in epochs until the training accuracy reaches ``target_accuracy`` (B-Pref's rule),
+    at most ``max_epochs``: imitation's fixed few epochs per round left the model barely fitted
+    on small datasets, which would make the baseline look worse than it is.
+    """
     alive = np.concatenate([xa[ma > 0], xb[mb > 0]])
     model.mu.copy_(torch.as_tensor(alive.mean(0), dtype=torch.float32))
     model.sigma.copy_(torch.as_tensor(alive.std(0) + 1e-6, dtype=torch.float32))
     t = [torch.as_tensor(v, dtype=torch.float32) for v in (xa, ma, xb, mb, labels)]
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     gen = torch.Generator().manual_seed(seed)
-    n = len(labels)
-    n_batches = max(1, round(epochs * max(1, n // batch_size)))
-    for _ in range(n_batches):
-        idx = torch.randint(n, (min(batch_size, n),), generator=gen)
-        logits = model.segment_return(t[0][idx], t[1][idx]) - model.segment_return(t[2][idx],
-                                                                                   t[3][idx])
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, t[4][idx])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    with torch.no_grad():
-        diff = (model.segment_return(t[0], t[1]) - model.segment_return(t[2], t[3])).numpy()
-    decided = labels != 0.5
-    acc = float(np.mean((diff[decided] > 0) == (labels[decided] == 1))) if decided.any() else 1.0
-    return {"loss": loss.item(), "train_accuracy": acc, "batches": n_batches}
+    n, decided = len(labels), labels != 0.5
+
+    def accuracy() -> float:
+        with torch.no_grad():
+            diff = (model.segment_return(t[0], t[1]) - model.segment_return(t[2], t[3])).numpy()
+        return float(np.mean((diff[decided] > 0) == (labels[decided] == 1))) \
+            if decided.any() else 1.0
+
+    acc, epoch, loss = accuracy(), 0, torch.zeros(())
+    while epoch < max_epochs and (epoch == 0 or acc < target_accuracy):
+        for idx in torch.randperm(n, generator=gen).split(batch_size):
+            logits = model.segment_return(t[0][idx], t[1][idx]) \
+                - model.segment_return(t[2][idx], t[3][idx])
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, t[4][idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        epoch += 1
+        acc = accuracy()
+    return {"loss": loss.item(), "train_accuracy": acc, "epochs": epoch}
 
 
 class LearnedRewardVecEnv(VecEnvWrapper):
@@ -186,8 +197,8 @@ class PrefPPOConfig:
     n_iterations: int = 10
     initial_frac: float = 0.1
     schedule: str = "hyperbolic"
-    epochs: float = 3.0
-    initial_epoch_multiplier: float = 200.0
+    max_epochs: int = 200
+    target_accuracy: float = 0.97
     seed: int = 0
     n_envs: int = 4
     n_eval_episodes: int = 4
@@ -237,28 +248,25 @@ def run_prefppo(task: Any, cfg: PrefPPOConfig, oracle: Any = None, log=print) ->
     for _ in range(init_steps // cfg.n_envs):  # round 0 queries the untrained policy's segments
         obs = venv.step(agent.predict(obs, deterministic=False)[0])[0]
 
-    data: dict[str, list] = {"x": [], "mask": [], "label": []}
-    asked = answered = 0
-    history = []
+    labelled: list[tuple[np.ndarray, np.ndarray, float]] = []  # (x, mask, answer) per pair
+    asked, history = 0, []
     for i, n_pairs in enumerate(schedule):
         rec = learned.recording()
         if n_pairs:
             pairs = sample_segment_pairs(*rec, n_pairs, cfg.segment_length, rng)
-            for x, mask, (fa, fb) in zip(pairs["x"], pairs["mask"], pairs["fitness"], strict=True):
+            for x, mask, (fa, fb) in zip(pairs["x"], pairs["mask"], pairs["fitness"],
+                                         strict=True):
                 asked += 1
                 answer = oracle.compare(float(fa), float(fb))
                 if answer is not None:
-                    answered += 1
-                    data["x"].append(x)
-                    data["mask"].append(mask)
-                    data["label"].append(answer)
-        fit_stats = {}
-        if data["label"]:
-            x, mask = np.stack(data["x"]), np.stack(data["mask"])
+                    labelled.append((x, mask, answer))
+        answered, fit_stats = len(labelled), {}
+        if labelled:
+            x, mask, labels = (np.stack(v) for v in zip(*labelled, strict=True))
             fit_stats = train_reward_model(
                 reward_model, x[:, 0], mask[:, 0], x[:, 1], mask[:, 1],
-                np.asarray(data["label"], dtype=np.float32),
-                cfg.epochs * (cfg.initial_epoch_multiplier if i == 0 else 1), seed=cfg.seed + i)
+                labels.astype(np.float32), cfg.max_epochs, cfg.target_accuracy,
+                seed=cfg.seed + i)
         with torch.no_grad():  # pay r - r_absorb, scaled to unit std on the latest rollouts
             xs = torch.as_tensor(rec[0].reshape(-1, dim))
             r_pred = reward_model(xs).numpy()

@@ -204,8 +204,9 @@ class JobCgroup:
 
     def __init__(self, limits: IsolationLimits):
         name = f"job-{os.getpid()}-{secrets.token_hex(4)}"
-        # pids.max counts bwrap's two processes and the shell too.
-        settings = {"memory": ("memory.limit_in_bytes", limits.memory_mb << 20),
+        # pids.max counts bwrap's two processes and the shell too; the memory limit leaves
+        # 512 MB over RLIMIT_AS for the page cache the job's files charge to it.
+        settings = {"memory": ("memory.limit_in_bytes", (limits.memory_mb + 512) << 20),
                     "pids": ("pids.max", limits.nproc + 4)}
         self.dirs: list[Path] = []
         try:

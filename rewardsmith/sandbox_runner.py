@@ -365,9 +365,9 @@ def _to_result(kind: str, outcome: dict[str, Any] | None, status: int,
         return fail("cpu", f"the {kind} job used more than its CPU-time limit of "
                     f"{limits.cpu_s} s and was stopped; compute_reward is far too slow")
     if oom:
-        return fail("memory", f"the {kind} job used more than its memory limit of "
-                    f"{limits.memory_mb} MB and was killed; compute_reward must not build large "
-                    f"arrays or start processes")
+        return fail("memory", f"the {kind} job's processes together used more than their "
+                    f"memory limit of {limits.memory_mb + 512} MB and were killed; "
+                    f"compute_reward must not build large arrays or start processes")
     if signum:
         try:
             name = signal.Signals(signum).name

@@ -3,22 +3,25 @@
 The fake executor (tests only) answers jobs in-process from a quality written into each
 candidate's source, so halving, failures, resume and preference ranking are checked in
 milliseconds. The real tests train InvertedPendulum-v5 (``pendulum-balance``) for a few thousand
-steps in the sandbox: a good reward, a deliberately weak one, a broken one and a hung one.
+steps in the sandbox: a good reward, a deliberately weak one, a broken one and a hung one; the Ray
+executor must give exactly the same results as the local one.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 
 from rewardsmith.evaluator import Candidate, HalvingConfig, evaluate_candidates
-from rewardsmith.evaluator.executors import Executor, Job
+from rewardsmith.evaluator.executors import Executor, Job, JobCancelled, LocalExecutor
 from rewardsmith.evaluator.live import LiveTable
-from rewardsmith.isolation import detect_isolation_layers
+from rewardsmith.isolation import IsolationLimits, detect_isolation_layers
 from rewardsmith.resources import resource_dir
 from rewardsmith.sandbox_runner import SandboxResult
 
@@ -107,6 +110,13 @@ def test_a_failed_candidate_is_marked_and_the_others_go_on(tmp_path):
     assert failed.state == "failed" and failed.error_kind == "runtime"
     assert "ZeroDivisionError" in failed.error
     assert report.best == "c1" and report.ranking[-1] == "c0"
+
+
+def test_all_failed_gives_no_best(tmp_path):
+    report, ex = run_fake(tmp_path, fake(0.9, 0.5, crash=(0, 1)))
+    assert report.best is None and report.best_reeval is None and report.env_steps == 0
+    assert {r.state for r in report.candidates} == {"failed"}
+    assert all(j.kind == "train" for j in ex.jobs)
 
 
 def test_finished_run_is_reused_entirely(tmp_path):
@@ -284,20 +294,58 @@ def test_real_hung_candidate_fails_and_others_finish(tmp_path):
 
 
 @sandboxed
-@pytest.mark.slow
+def test_cancel_kills_a_silent_hung_sandbox(tmp_path):
+    # A hung reward emits no events, so only the kill by process id can stop it.
+    executor = LocalExecutor(1)
+    events = []
+    job = Job("hung", "train", HUNG, {"task": "pendulum-balance", "steps": 1000, "out": "r",
+                                      "video": False}, tmp_path,
+              IsolationLimits.from_policy("train").replace(wall_s=120.0))
+    future = executor.submit(job, events.append)
+    deadline = time.monotonic() + 60
+    while not any(e["event"] == "start" for e in events) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)  # now spinning inside compute_reward
+    assert not future.done()
+    t0 = time.monotonic()
+    executor.cancel_all()
+    with pytest.raises(JobCancelled):
+        future.result(timeout=15)
+    assert time.monotonic() - t0 < 15
+    executor.close()
+    assert _children() == []
+
+
+def _children() -> list[int]:
+    me, found = os.getpid(), []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and \
+                    int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == me:
+                found.append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+@sandboxed
 def test_ray_executor_gives_the_same_results(real_run, tmp_path):
     ray = pytest.importorskip("ray")
     from rewardsmith.evaluator import RayExecutor
 
     _, reference = real_run
+    cands = [REAL_CANDIDATES[0], REAL_CANDIDATES[2]]  # good and broken: same rungs for good
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         with RayExecutor(workers=2) as executor:
-            report = evaluate_candidates("pendulum-balance", REAL_CANDIDATES, tmp_path,
+            report = evaluate_candidates("pendulum-balance", cands, tmp_path,
                                          executor=executor, **REAL)
     finally:
         ray.shutdown()
-    assert report.ranking == reference.ranking and report.best == reference.best
-    assert [c.fitness for c in report.candidates] == [c.fitness for c in reference.candidates]
-    assert [c.error_kind for c in report.candidates] == [c.error_kind for c in reference.candidates]
+    assert report.best == reference.best == "good"
+    for c in report.candidates:
+        same = reference.result(c.id)
+        assert (c.state, c.steps, c.fitness, c.error_kind) == \
+            (same.state, same.steps, same.fitness, same.error_kind)
+    assert report.best_reeval == reference.best_reeval
     assert Path(report.out_dir, "good", "video.mp4").is_file()

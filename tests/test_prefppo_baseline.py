@@ -48,7 +48,7 @@ def test_reward_model_learns_to_order_segments_by_a_known_return():
     train, test = slice(0, 300), slice(300, n)
     model = RewardModel(dim, hidden=(32,))
     stats = train_reward_model(model, x[train, 0], mask[train, 0], x[train, 1], mask[train, 1],
-                               labels[train], epochs=60)
+                               labels[train], max_epochs=60)
     assert stats["train_accuracy"] > 0.9
     with torch.no_grad():
         ra = model.segment_return(torch.as_tensor(x[test, 0]), torch.as_tensor(mask[test, 0]))
@@ -71,7 +71,7 @@ def test_reward_model_learns_that_terminating_early_is_worse():
     labels = (alive[:, 0] > alive[:, 1]).astype(np.float32)[keep]
     model = RewardModel(dim, hidden=(16,))
     stats = train_reward_model(model, x[keep, 0], mask[keep, 0], x[keep, 1], mask[keep, 1],
-                               labels, epochs=50)
+                               labels, max_epochs=50)
     assert stats["train_accuracy"] > 0.9
     with torch.no_grad():
         r_alive = model(torch.as_tensor(x[mask > 0])).mean().item()

@@ -40,7 +40,8 @@ def compute_reward(state, action, next_state):
     ctrl = -0.1 * np.sum(action ** 2, axis=1)
     return forward + ctrl, {"forward": forward, "ctrl": ctrl}
 '''
-OUTSIDE_TARGETS = [Path("/work/main/pwned_open"), Path("/root/pwned_open"), Path("/etc/pwned_open"),
+REPO_DIR = Path(__file__).resolve().parents[1]
+OUTSIDE_TARGETS = [REPO_DIR / "pwned_open", Path("/root/pwned_open"), Path("/etc/pwned_open"),
                    Path("/tmp/pwned_open"), Path.home() / "pwned_open"]
 
 pytestmark = pytest.mark.skipif(not detect_isolation_layers().network_isolated,
@@ -179,6 +180,7 @@ def test_hostile_program_is_contained(program, mode, canaries, transitions, tmp_
     expected = expectations(program)[mode]
     source = (program.read_text().replace("@CANARY_DIR@", str(canaries.outside))
               .replace("@CANARY_PORT@", str(canaries.port))
+              .replace("@REPO_DIR@", str(REPO_DIR))
               .replace("@SECRET_FILE@", str(canaries.outside / "secret.txt"))
               .replace("@SECRET_HOME@", str(canaries.outside / "home")))
     before = canaries.outside_snapshot()

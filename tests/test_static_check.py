@@ -1,4 +1,4 @@
-"""The static check: what it accepts, what it rejects, and that every rejection names line + rule."""
+"""The static check: what it accepts, what it rejects; every rejection names its line and rule."""
 
 from __future__ import annotations
 

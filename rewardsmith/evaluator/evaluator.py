@@ -11,6 +11,12 @@ Resume: a rung whose result is in ``status.json`` (same source, task, budget, se
 settings and rung target) is never run again, and the halving decisions are kept in
 ``<out_dir>/halving.json``, so calling :func:`evaluate_candidates` again on the same folder after
 Ctrl-C continues where it stopped, and on a finished folder returns the same report at once.
+
+Events (dicts, to ``on_event``, the live table and ``<out_dir>/events.log``): the evaluator's own
+``evaluation_start``, ``queued``, ``reused``, ``rung_done``, ``failed``, ``promoted``,
+``stopped``, ``finished``, ``reevaluated``, ``signatures``, ``best``, ``evaluation_done``,
+``interrupted``, ``evaluation_interrupted``; and the jobs' own (``worker_ready``, ``start``,
+``progress``, ``eval``, ``done``, ``reeval``) with ``candidate``, ``rung`` and ``job`` added.
 """
 
 from __future__ import annotations

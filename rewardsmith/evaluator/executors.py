@@ -75,7 +75,10 @@ class Executor(ABC):
 
     @abstractmethod
     def cancel_all(self) -> None:
-        """Stop every running job (its sandbox is killed) and drop the queued ones."""
+        """Stop every running job (its sandbox is killed) and drop the queued ones.
+
+        The executor takes no new jobs afterwards (Ctrl-C ends the run); make a new one.
+        """
 
     @abstractmethod
     def close(self) -> None:
@@ -292,6 +295,7 @@ class RayExecutor(Executor):
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._stop.set()
         self._drainer.join(timeout=2)
+        self._queue.shutdown()  # the queue is an actor: it would outlive us on a shared cluster
         if self._owns_ray:
             self._ray.shutdown()
 

@@ -8,7 +8,7 @@ import os
 
 import numpy as np
 
-TARGETS = ["@CANARY_DIR@/pwned_open", "/work/main/pwned_open", "/root/pwned_open",
+TARGETS = ["@CANARY_DIR@/pwned_open", "@REPO_DIR@/pwned_open", "/root/pwned_open",
            os.path.expanduser("~/../pwned_open"), "/etc/pwned_open", "/tmp/pwned_open"]
 
 
