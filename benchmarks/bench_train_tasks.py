@@ -1,7 +1,8 @@
 """`rewardsmith train --task T` with the task's reference reward and default budget: wall time,
 fitness reached, and the step at which the success threshold was first reached.
 
-    python benchmarks/bench_train_tasks.py --tasks pendulum-balance cheetah-run cheetah-run-backwards
+    python benchmarks/bench_train_tasks.py --tasks pendulum-balance cheetah-run \
+        cheetah-run-backwards
 """
 
 from __future__ import annotations
