@@ -5,8 +5,9 @@ reward (n_envs=4, tuned hyperparameters, periodic evaluation, no video): "outsid
 this process, "inside" runs it through :func:`rewardsmith.sandbox_runner.run_sandboxed` (bwrap
 namespaces, dropped uid, seccomp, rlimits, cgroup). The arms are interleaved (outside, inside,
 inside, outside, ...) so machine noise hits both alike. Two ratios are reported: training
-throughput (env steps / training seconds, as ``metrics.json`` measures it in either arm) and the
-whole job (env steps / wall seconds from the call to its result, worker start-up included).
+throughput (``steps_per_s`` of ``metrics.json``: the budget over the seconds in ``learn``,
+periodic evaluations included) and the whole job (env steps executed, which PPO rounds up to
+whole rollouts, over the wall seconds from the call to its result, worker start-up included).
 Goal: training ratio >= 0.95.
 
     python benchmarks/bench_sandbox_throughput.py --steps 30000 --repeats 2

@@ -8,7 +8,8 @@ SPEC = LocomotionSpec(
     env_id="Humanoid-v5",
     title="Humanoid",
     summary=(
-        "A 3-D humanoid: torso, abdomen (lwaist, pelvis), two legs (thigh, shin, foot) and two arms "
+        "A 3-D humanoid: torso, abdomen (lwaist, pelvis), two legs (thigh, shin, foot) and "
+        "two arms "
         "(upper arm, lower arm). It moves freely in 3-D: +x is forward (the way it faces at the "
         "start), y is left, z is up. Standing, the torso is about 1.3-1.4 m high."
     ),
@@ -18,7 +19,8 @@ SPEC = LocomotionSpec(
         "abdomen_x": "waist bend sideways",
         **{f"{s}_hip_x": f"{s} hip, sideways" for s in _SIDES},
         **{f"{s}_hip_z": f"{s} hip, twist" for s in _SIDES},
-        **{f"{s}_hip_y": f"{s} hip, forward/back (negative swings the leg forward)" for s in _SIDES},
+        **{f"{s}_hip_y": f"{s} hip, forward/back (negative swings the leg forward)"
+           for s in _SIDES},
         **{f"{s}_knee": f"{s} knee (0 straight, negative bent)" for s in _SIDES},
         **{f"{s}_shoulder1": f"{s} shoulder, first axis" for s in _SIDES},
         **{f"{s}_shoulder2": f"{s} shoulder, second axis" for s in _SIDES},

@@ -129,7 +129,8 @@ def contact_flags(data: Any, is_floor: np.ndarray, geom_body: np.ndarray, nbody:
     return flags
 
 
-def build_layout(parts: Sequence[tuple[str, tuple[int, ...]]]) -> dict[str, tuple[int, int, tuple[int, ...]]]:
+def build_layout(parts: Sequence[tuple[str, tuple[int, ...]]]
+                 ) -> dict[str, tuple[int, int, tuple[int, ...]]]:
     """Consecutive layout for named parts with per-env shapes."""
     layout, start = {}, 0
     for name, shape in parts:
@@ -139,7 +140,8 @@ def build_layout(parts: Sequence[tuple[str, tuple[int, ...]]]) -> dict[str, tupl
     return layout
 
 
-def mapping_field(names: Mapping[str, int], getter: Callable[[RawBatch, int], np.ndarray]) -> Callable:
+def mapping_field(names: Mapping[str, int],
+                  getter: Callable[[RawBatch, int], np.ndarray]) -> Callable:
     """A compute function returning ``{name: getter(raw, index)}`` for a mapping field."""
 
     def compute(raw: RawBatch) -> dict[str, np.ndarray]:

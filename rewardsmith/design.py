@@ -52,8 +52,8 @@ class DesignRun:
 
     def __repr__(self) -> str:
         best = self.best
-        score = f", best fitness {best['fitness']:.3f}" if best and best.get("fitness") is not None \
-            else ""
+        has_fitness = best and best.get("fitness") is not None
+        score = f", best fitness {best['fitness']:.3f}" if has_fitness else ""
         return f"DesignRun({str(self.path)!r}{score})"
 
 

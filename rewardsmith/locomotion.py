@@ -69,7 +69,7 @@ def _torso_up(q: np.ndarray) -> np.ndarray:
 
 
 def build_locomotion_description(spec: LocomotionSpec, model: Any, dt: float) -> EnvDescription:
-    """Compile a :class:`LocomotionSpec` against the MuJoCo model into an :class:`EnvDescription`."""
+    """Compile a :class:`LocomotionSpec` against the MuJoCo model into an EnvDescription."""
     obj = mujoco.mjtObj
     nbody = model.nbody
 

@@ -148,7 +148,8 @@ class DesignLoop:
             result = report.result(record.id)
             metrics = read_json(folder / "metrics.json")
             failed = result.state == "failed"
-            signatures = [s.get("detail") or s.get("name", str(s)) if isinstance(s, dict) else str(s)
+            signatures = [s.get("detail") or s.get("name", str(s)) if isinstance(s, dict)
+                          else str(s)
                           for s in result.signatures]
             final = (metrics or {}).get("final") or {}
             video = folder / "video.mp4"

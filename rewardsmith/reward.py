@@ -109,7 +109,8 @@ def _import_source(source: str, origin: str) -> RewardFn:
     return fn
 
 
-def validate_reward_output(output: Any, batch_size: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def validate_reward_output(output: Any, batch_size: int
+                           ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Check a reward program's return value against the contract and normalise it.
 
     Args:

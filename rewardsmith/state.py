@@ -20,7 +20,8 @@ class RawBatch:
     (``qpos``, ``qvel``, ``xpos``, ...) to ``(start, stop, shape_per_env)``.
     """
 
-    def __init__(self, snapshots: np.ndarray, layout: Mapping[str, tuple[int, int, tuple[int, ...]]]):
+    def __init__(self, snapshots: np.ndarray,
+                 layout: Mapping[str, tuple[int, int, tuple[int, ...]]]):
         if snapshots.ndim == 1:
             snapshots = snapshots[None, :]
         self.snapshots = snapshots

@@ -1,4 +1,4 @@
-"""The offline designer: composed rewards honour the contract on real states, and refine sensibly."""
+"""The offline designer: composed rewards honour the contract on real states and refine sensibly."""
 
 from __future__ import annotations
 

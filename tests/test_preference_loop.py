@@ -57,7 +57,7 @@ def test_person_ranks_in_chromium_and_the_run_continues(tmp_path):
     future = _design_in_thread(tmp_path, lines)
     _wait_for(lambda: any("Rank the rollouts" in line for line in lines) or future.done())
     assert not future.done(), future.exception()
-    url = re.search(r"open (http://\S+)", next(l for l in lines if "Rank the rollouts" in l))[1]
+    url = re.search(r"open (http://\S+)", next(s for s in lines if "Rank the rollouts" in s))[1]
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page()

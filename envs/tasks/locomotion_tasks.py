@@ -42,7 +42,8 @@ def _kneeling(state, action, next_state):
 def _arms_raised(state, action, next_state):
     pos = next_state.body_positions
     head_level = next_state.torso_height + 0.1
-    hands_up = (pos["right_lower_arm"][:, 2] > head_level) & (pos["left_lower_arm"][:, 2] > head_level)
+    hands_up = ((pos["right_lower_arm"][:, 2] > head_level)
+                & (pos["left_lower_arm"][:, 2] > head_level))
     upright = (next_state.torso_height > 1.1) & (next_state.torso_up > 0.8)
     return (hands_up & upright).astype(np.float64)
 

@@ -120,7 +120,8 @@ def human_ranking(candidates: list[ScoredCandidate], iteration_dir: Path, *, tit
     items = [RankingCandidate(id=c.id, label=c.id, video=c.video) for c in shown]
     answer = iteration_dir / "ranking.json"
     write_json(iteration_dir / "ranking_request.json",
-               {"title": title, "context": context, "candidates": ranking_candidates_payload(shown)})
+               {"title": title, "context": context,
+                "candidates": ranking_candidates_payload(shown)})
     if mode == "terminal":
         from rewardsmith.feedback.terminal_ranking import rank_in_terminal
 

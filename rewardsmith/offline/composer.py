@@ -82,7 +82,8 @@ def compose(intent: TaskIntent, description: EnvDescription) -> Plan:
             terms.append(TermChoice(name, "target_speed", 1.0, "task", {"speed": speed,
                          "width": max(0.25, 0.3 * speed)}, {"axis": axis, "sign": sign}))
         else:
-            terms.append(TermChoice(name, "velocity", 1.0, "task", {}, {"axis": axis, "sign": sign}))
+            terms.append(TermChoice(name, "velocity", 1.0, "task", {},
+                                    {"axis": axis, "sign": sign}))
         cost_level = 0.6
     if "flip" in behaviours or "spin" in behaviours:
         locomotes = True

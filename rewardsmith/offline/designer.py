@@ -176,7 +176,7 @@ class OfflineDesigner:
         centre, sigmas, notes = [], {}, []
         order = list(dict.fromkeys(t.name for terms in elites for t in terms))
         for name in order:
-            members = [(w, t) for w, terms in zip(weights, elites)
+            members = [(w, t) for w, terms in zip(weights, elites, strict=True)
                        for t in terms if t.name == name]
             if sum(w for w, _ in members) < 0.5:
                 continue  # a term most of the elite mass does without
@@ -212,10 +212,9 @@ class OfflineDesigner:
         for t in centre:
             if t.role == "task":
                 continue
-            has = [u for u, (_, terms) in zip(utility, ranked) if any(x.name == t.name
-                                                                       for x in terms)]
-            lacks = [u for u, (_, terms) in zip(utility, ranked) if all(x.name != t.name
-                                                                        for x in terms)]
+            present = [any(x.name == t.name for x in terms) for _, terms in ranked]
+            has = [u for u, p in zip(utility, present, strict=True) if p]
+            lacks = [u for u, p in zip(utility, present, strict=True) if not p]
             if has and lacks and np.mean(has) - np.mean(lacks) < -0.5:
                 bad.add(t.name)
         return bad

@@ -34,7 +34,8 @@ _PATTERNS = {
             r"gallop(s|ing)?|sprint(s|ing)?|jog(s|ging)?|trot(s|ting)?|travel(s|ling)?|"
             r"hops?|hopping|locomot\w*|advanc(e|es|ing)|retreat(s|ing)?)\b",
 }
-_BACKWARD = r"\bbackwards?\b|\bin reverse\b|\breverse\b|\bretreat\w*|(run|walk|move|go|hop)s? back\b"
+_BACKWARD = (r"\bbackwards?\b|\bin reverse\b|\breverse\b|\bretreat\w*"
+             r"|(run|walk|move|go|hop)s? back\b")
 _FORWARD = r"\bforwards?\b|\bahead\b|\badvanc\w*"
 _LEFT = r"\b(to the|towards the|to its) left\b|\bleftwards?\b|\bsideways\b|\blaterally\b"
 _RIGHT = r"\b(to the|towards the|to its) right\b|\brightwards?\b"
