@@ -49,8 +49,10 @@ class BestTracker:
             return
         by_id = {c.id: c for c in trained}
         if not self.by_preference:
-            challenger = max((c for c in trained if c.fitness is not None),
-                             key=lambda c: c.fitness, default=None)
+            # The head of the order (the evaluator's ranking): among equal fitnesses it is the
+            # one trained longest, and the one the evaluator re-evaluated.
+            challenger = next((by_id[cid] for cid in order
+                               if cid in by_id and by_id[cid].fitness is not None), None)
             best = self.current
             better = challenger is not None and (best is None or best.get("fitness") is None
                                                  or challenger.fitness > best["fitness"])

@@ -107,7 +107,7 @@ class DesignLoop:
                  f"critic and the smoke test")
         report = self._evaluate(i, accepted) if accepted else None
         scored = self._score(i, records, report)
-        fb = self._feedback(i, scored)
+        fb = self._feedback(i, scored, report.ranking if report else None)
         write_text(self.run.iteration(i) / "feedback.md", fb.text)
         if fb.ranking is not None:
             fb.ranking.save(self.run.iteration(i) / "ranking.json")
@@ -161,11 +161,13 @@ class DesignLoop:
                 dict(final.get("component_returns", {}))))
         return scored
 
-    def _feedback(self, i: int, scored: list[sources.ScoredCandidate]) -> sources.Feedback:
+    def _feedback(self, i: int, scored: list[sources.ScoredCandidate],
+                  ranking: list[str] | None) -> sources.Feedback:
         kind = self.config.feedback
         trained = [c for c in scored if not c.failed]
         if kind == "reflection" or len(trained) < 2:
-            return sources.reflection_feedback(i, self.steps, scored, self.best.scored_best())
+            return sources.reflection_feedback(i, self.steps, scored, self.best.scored_best(),
+                                               ranking)
         if kind == "synthetic":
             oracle = SyntheticOracle(rationality_beta=self.config.oracle_beta,
                                      mistake_rate=self.config.oracle_mistake_rate,

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from rewardsmith.design import design
+from rewardsmith.feedback.sources import ScoredCandidate, order_by_fitness
 from rewardsmith.testing.fake_openai import FakeOpenAIServer
 from rewardsmith.testing.fake_openai_rules import Rule
 
@@ -79,6 +80,19 @@ def test_llm_loop_repairs_trains_and_records(server, tmp_path, monkeypatch):
     assert (root / "iter_0" / "feedback.md").read_text().startswith("We trained a policy")
     assert run.best is not None and (root / "best" / "reward.py").is_file()
     assert (root / "best" / "report.md").is_file()
+    # the run's best is the evaluator's best, so its multi-seed re-evaluation is reported
+    report = json.loads((root / "iter_0" / "report.json").read_text())
+    assert run.best["candidate"] == report["best"]
+    assert run.state["best_reeval"] == report["best_reeval"] and report["best_reeval"]
+
+
+def test_ties_in_fitness_follow_the_evaluators_ranking():
+    # cand_0 reached 1.0 at an early rung and stopped; cand_3 reached it on the whole budget.
+    scored = [ScoredCandidate(f"cand_{j}", "", f, f is None, "") for j, f in
+              enumerate([1.0, 0.5, None, 1.0])]
+    assert order_by_fitness(scored) == ["cand_0", "cand_3", "cand_1", "cand_2"]
+    ranking = ["cand_3", "cand_0", "cand_1"]
+    assert order_by_fitness(scored, ranking) == ["cand_3", "cand_0", "cand_1", "cand_2"]
 
 
 def test_resume_repeats_no_llm_call(server, tmp_path, monkeypatch):

@@ -51,18 +51,30 @@ class Feedback:
     queries: int = 0
 
 
-def order_by_fitness(candidates: list[ScoredCandidate]) -> list[str]:
-    """Ids best first; failed candidates (no fitness) last."""
+def order_by_fitness(candidates: list[ScoredCandidate],
+                     ranking: list[str] | None = None) -> list[str]:
+    """Ids best first; failed candidates (no fitness) last.
+
+    Args:
+        candidates: the iteration's candidates.
+        ranking: the evaluator's order, which wins where given: it breaks ties in fitness by
+            how far each candidate trained (a survivor of the last rung before one stopped
+            early), and its best is the candidate it re-evaluated.
+    """
     def key(c: ScoredCandidate) -> float:
         return float("-inf") if c.fitness is None or c.failed else c.fitness
 
-    return [c.id for c in sorted(candidates, key=key, reverse=True)]
+    by_fitness = [c.id for c in sorted(candidates, key=key, reverse=True)]
+    ids = set(by_fitness)
+    first = [cid for cid in ranking or [] if cid in ids]
+    return first + [cid for cid in by_fitness if cid not in first]
 
 
 def reflection_feedback(iteration: int, steps: int, candidates: list[ScoredCandidate],
-                        best: ScoredCandidate | None) -> Feedback:
-    """Eureka-style reward reflection, candidates best first."""
-    order = order_by_fitness(candidates)
+                        best: ScoredCandidate | None,
+                        ranking: list[str] | None = None) -> Feedback:
+    """Eureka-style reward reflection, candidates best first (the evaluator's ``ranking``)."""
+    order = order_by_fitness(candidates, ranking)
     by_id = {c.id: c for c in candidates}
     text = render_template(
         "reflection.md.j2", iteration=iteration, steps=steps,
