@@ -119,6 +119,8 @@ def design(text: str | None = None, *, env: str | None = None, task: str | None 
     run = RunDir.create(out, _slug(resolved.task.id if resolved.task and not text
                                    else resolved.text))
     say(f"run directory: {run.root}")
+    if on_event is not None:
+        on_event({"event": "run", "path": str(run.root)})
     write_json(run.run_json, {"config": config.model_dump(), "versions": versions(),
                               "started_at": time.time()})
     return _execute(run, config, on_event, say)

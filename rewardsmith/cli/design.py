@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,7 +17,9 @@ def _events(console: Any, run_holder: dict) -> Any:
 
     def on_event(event: dict) -> None:
         kind = event.get("event")
-        if kind == "iteration":
+        if kind == "run":
+            run_holder["path"] = event["path"]
+        elif kind == "iteration":
             console.rule(f"iteration {event['iteration']}")
         elif kind == "drafted":
             console.print(f"designer wrote {event['n']} distinct candidate(s)")
@@ -77,12 +81,14 @@ def design_cli(
     from rewardsmith.cli import console
     from rewardsmith.design import design
 
-    run = design(text, env=env, task=task, out=out, on_event=_events(console, {}),
-                 say=lambda line: console.print(line, highlight=False), model=model,
-                 base_url=base_url, candidates=candidates, iterations=iterations, steps=steps,
-                 workers=workers, executor=executor, ray_address=ray_address,
-                 feedback=feedback, rank_mode=rank_in, designer=designer, max_cost=max_cost,
-                 max_tokens=max_tokens, seed=seed, halving=halving)
+    holder: dict = {}
+    with _resumable(console, holder):
+        run = design(text, env=env, task=task, out=out, on_event=_events(console, holder),
+                     say=lambda line: console.print(line, highlight=False), model=model,
+                     base_url=base_url, candidates=candidates, iterations=iterations,
+                     steps=steps, workers=workers, executor=executor, ray_address=ray_address,
+                     feedback=feedback, rank_mode=rank_in, designer=designer,
+                     max_cost=max_cost, max_tokens=max_tokens, seed=seed, halving=halving)
     _print_result(console, run)
 
 
@@ -96,9 +102,23 @@ def resume_cli(
     from rewardsmith.cli import console
     from rewardsmith.design import resume
 
-    result = resume(run, on_event=_events(console, {}),
-                    say=lambda line: console.print(line, highlight=False))
+    with _resumable(console, {"path": str(run)}):
+        result = resume(run, on_event=_events(console, {}),
+                        say=lambda line: console.print(line, highlight=False))
     _print_result(console, result)
+
+
+@contextmanager
+def _resumable(console: Any, run_holder: dict) -> Iterator[None]:
+    """On Ctrl-C, say how to continue (typer would exit 130 silently)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        where = run_holder.get("path", "RUN")
+        console.print(f"[yellow]interrupted[/]: finished work is on disk; "
+                      f"`rewardsmith resume {where}` continues where it stopped.",
+                      highlight=False)
+        raise typer.Exit(130) from None
 
 
 def _print_result(console: Any, run: Any) -> None:
