@@ -21,6 +21,7 @@ from rewardsmith.isolation import (
     scrubbed_env,
 )
 from rewardsmith.sandbox_runner import SandboxUnavailableError, run_sandboxed, write_sandbox_input
+from rewardsmith.testing.processes import wait_until_no_sandbox
 
 REPORT = detect_isolation_layers()
 isolated = pytest.mark.skipif(not REPORT.network_isolated, reason="no network isolation here")
@@ -52,25 +53,6 @@ def smoke(source: str, workdir: Path, transitions, limits=LIMITS, **options):
         write_sandbox_input(workdir, f"{label}.npz", lambda f, data=data: f.write(data))
     args = {"transitions": {label: f"{label}.npz" for label in transitions}}
     return run_sandboxed("smoke", source, args, workdir, limits=limits, **options)
-
-
-def wait_no_sandbox_processes(base: Path) -> list[int]:
-    """Processes of a sandbox uid working under ``base`` that are still alive after 3 s."""
-    def alive() -> list[int]:
-        found = []
-        for entry in Path("/proc").iterdir():
-            try:
-                if entry.name.isdigit() and entry.stat().st_uid >= 200_000 and \
-                        os.readlink(entry / "cwd").startswith(str(base)):
-                    found.append(int(entry.name))
-            except OSError:
-                pass
-        return found
-
-    deadline = time.monotonic() + 3
-    while alive() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return alive()
 
 
 def test_report_lists_every_layer():
@@ -193,7 +175,7 @@ def compute_reward(state, action, next_state):
     assert time.perf_counter() - t0 < 12
     assert not result.ok and result.error_kind == "runtime", result.error
     assert "BlockingIOError" in result.error or "Resource temporarily" in result.error
-    assert wait_no_sandbox_processes(tmp_path) == []
+    assert wait_until_no_sandbox(tmp_path) == []
 
 
 @isolated
@@ -216,7 +198,7 @@ def compute_reward(state, action, next_state):
     result = smoke(tree, tmp_path, transitions, limits=limits, skip_static_check=True)
     assert time.perf_counter() - t0 < 6
     assert result.error_kind == "timeout"
-    assert wait_no_sandbox_processes(tmp_path) == []
+    assert wait_until_no_sandbox(tmp_path) == []
 
 
 @pytest.mark.skipif(not REPORT.cgroup, reason="no writable cgroup v1 here")

@@ -20,6 +20,7 @@ import pytest
 from rewardsmith.isolation import detect_isolation_layers
 from rewardsmith.testing.fake_openai import FakeOpenAIServer
 from rewardsmith.testing.fake_openai_rules import Rule
+from rewardsmith.testing.processes import wait_until_no_sandbox
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not detect_isolation_layers().network_isolated,
@@ -88,20 +89,6 @@ def _finished_metrics(run: Path) -> dict[str, float]:
     return {str(p.relative_to(run)): p.stat().st_mtime_ns for p in run.rglob("metrics.json")}
 
 
-def _sandbox_processes(root: Path) -> list[str]:
-    """Sandboxes (bwrap, the worker) of jobs under ``root``: by command line or working dir."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            cwd = os.readlink(entry / "cwd")
-        except OSError:
-            continue
-        if entry.name != str(os.getpid()) and (str(root) in cmdline or cwd.startswith(str(root))):
-            found.append(cmdline)
-    return found
-
-
 def _resume(run: Path) -> subprocess.CompletedProcess:
     return subprocess.run(_cli("resume", str(run)), env=_env(), capture_output=True,
                           text=True, timeout=400)
@@ -115,10 +102,8 @@ def test_kill_9_while_training_then_resume(server, tmp_path):
     proc.wait(timeout=30)
     assert (run / "iter_0" / "summary.json").is_file()  # iteration 0 finished before the kill
     assert not (run / "iter_1" / "summary.json").exists()
-    deadline = time.monotonic() + 15  # bwrap --die-with-parent takes the workers down
-    while _sandbox_processes(tmp_path) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert _sandbox_processes(tmp_path) == []
+    # bwrap --die-with-parent takes the workers down with the killed process
+    assert wait_until_no_sandbox(tmp_path, timeout_s=15) == []
     requests = len(server.chat_requests)
     before = _finished_metrics(run)
 
@@ -141,7 +126,7 @@ def test_ctrl_c_stops_cleanly_then_resume(server, tmp_path):
     output, _ = proc.communicate(timeout=60)
     assert proc.returncode == 130, output
     assert "rewardsmith resume" in output, output
-    assert _sandbox_processes(tmp_path) == []
+    assert wait_until_no_sandbox(tmp_path) == []
     n_asked = len(server.chat_requests)
     recorded = _recorded_calls(run)
     assert n_asked and len(recorded) == n_asked  # designer and critic, each one on record

@@ -27,6 +27,7 @@ import pytest
 
 from rewardsmith.isolation import IsolationLimits, detect_isolation_layers
 from rewardsmith.sandbox_runner import run_sandboxed, write_sandbox_input
+from rewardsmith.testing.processes import wait_until_no_sandbox
 
 HOSTILE_DIR = Path(__file__).parent / "hostile"
 PROGRAMS = sorted(HOSTILE_DIR.glob("*.py"))
@@ -142,22 +143,6 @@ def expectations(path: Path) -> dict[str, set[str]]:
             for mode, key in (("checked", "expect"), ("unchecked", "expect-unchecked"))}
 
 
-def sandbox_processes(base: Path) -> list[int]:
-    """Processes of a sandbox uid (>= 200000, see ``sandbox_uid``) working under ``base``.
-
-    Other test runs on the same machine have sandboxes too; theirs work elsewhere.
-    """
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and entry.stat().st_uid >= 200_000 and \
-                    os.readlink(entry / "cwd").startswith(str(base)):
-                found.append(int(entry.name))
-        except OSError:
-            pass
-    return found
-
-
 def assert_contained(canaries: Canaries, before: set[str], workdir: Path, result) -> None:
     assert canaries.received == [], "the 127.0.0.1 listener received data from the sandbox"
     assert canaries.outside_snapshot() == before, "the outside canary folder changed"
@@ -168,10 +153,7 @@ def assert_contained(canaries: Canaries, before: set[str], workdir: Path, result
     for path in workdir.rglob("*"):
         if path.is_file() and not path.is_symlink():
             assert canaries.secret.encode() not in path.read_bytes(), f"secret in {path}"
-    deadline = time.monotonic() + 3
-    while sandbox_processes(workdir.parent) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert sandbox_processes(workdir.parent) == [], "sandbox processes outlived the job"
+    assert wait_until_no_sandbox(workdir.parent) == [], "sandbox processes outlived the job"
 
 
 @pytest.mark.parametrize("mode", ["checked", "unchecked"])
