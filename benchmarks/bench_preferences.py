@@ -74,7 +74,36 @@ def compare(baseline_q: int | None, max_tried: int, ours: dict | None) -> str:
     if baseline_q is None:
         return (f"PrefPPO never succeeded up to {max_tried} queries: ratio > "
                 f"{max_tried / max(ours_q, 1):.3g}x (lower bound)")
-    return f"{baseline_q / max(ours_q, 1):.3g}x fewer queries (goal >= 10x)"
+    text = f"{baseline_q / max(ours_q, 1):.3g}x fewer pairwise queries (goal >= 10x)"
+    pages = ours.get("pages_to_success")
+    if pages:
+        text += (f"; {baseline_q / pages:.3g}x counting one query per ranking page "
+                 f"({pages}), ICPL's unit")
+    return text
+
+
+def _row(task, result: dict) -> list:
+    first = next((h["queries"] for h in result["history"]
+                  if h["fitness"] >= task.success_threshold), "-")
+    return ["PrefPPO", result["budget_queries"], result.get("seed", "-"), result["queries"],
+            result["answered"], first, result["env_steps"], result["fitness"],
+            result["success"], result["wall_s"]]
+
+
+def _earlier_runs(path: str | None, task_id: str, steps: int) -> list[dict]:
+    """PrefPPO runs recorded by an earlier run of this script, checked to match."""
+    if path is None:
+        return []
+    data = json.loads(Path(path).read_text())
+    summary = data.get("summary", {})
+    if summary.get("task") != task_id or summary.get("steps_per_policy") != steps:
+        raise SystemExit(f"{path} measured {summary.get('task')} at "
+                         f"{summary.get('steps_per_policy')} steps per policy, not {task_id} at "
+                         f"{steps}")
+    runs = data.get("runs") or []
+    if not runs:
+        raise SystemExit(f"{path} holds no PrefPPO runs")
+    return runs
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -93,6 +122,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--full", action="store_true", help="run every budget, even after "
                         "one succeeded on all seeds")
     parser.add_argument("--name", default="preferences", help="results file name")
+    parser.add_argument("--baseline-from", help="a results file of an earlier run of this "
+                        "script: reuse its PrefPPO runs (same task and steps) instead of "
+                        "training them again, e.g. to add --ours")
     args = parser.parse_args(argv)
 
     from rewardsmith.feedback.oracle import SyntheticOracle
@@ -106,8 +138,12 @@ def main(argv: list[str] | None = None) -> None:
               f"the baseline {steps}: not the same budget")
     budgets = sorted(int(q) for q in args.queries.split(","))
     seeds = [int(s) for s in args.seeds.split(",")]
-    runs, rows = [], []
-    for q in budgets:
+    runs, rows = _earlier_runs(args.baseline_from, task.id, steps), []
+    if runs:
+        budgets = sorted({r["budget_queries"] for r in runs})
+        seeds = sorted({r["seed"] for r in runs})
+        rows = [_row(task, r) for r in runs]
+    for q in budgets if not runs else []:
         for seed in seeds:
             print(f"PrefPPO {task.id}: {q} queries, seed {seed}, {steps} env steps")
             oracle = SyntheticOracle(rationality_beta=args.beta, mistake_rate=args.mistake,
@@ -116,11 +152,7 @@ def main(argv: list[str] | None = None) -> None:
                                 n_iterations=args.iterations, seed=seed)
             result = {"budget_queries": q, **run_prefppo(task, cfg, oracle)}
             runs.append(result)
-            first = next((h["queries"] for h in result["history"]
-                          if h["fitness"] >= task.success_threshold), "-")
-            rows.append(["PrefPPO", q, seed, result["queries"], result["answered"], first,
-                         result["env_steps"], result["fitness"], result["success"],
-                         result["wall_s"]])
+            rows.append(_row(task, result))
         if not args.full and queries_to_success(runs) == q:
             break
     if ours is not None:
