@@ -109,8 +109,8 @@ def _earlier_runs(path: str | None, task_id: str, steps: int) -> list[dict]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--task", default="pendulum-balance")
-    parser.add_argument("--queries", default="10,30,100,300,1000",
-                        help="comma-separated query budgets, ascending")
+    parser.add_argument("--queries", help="comma-separated query budgets (default "
+                        "10,30,100,300,1000; with --baseline-from: none beyond its own)")
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--steps", type=int, help="env steps per policy (default: --ours's "
                         "steps_per_policy, else the task's default budget)")
@@ -136,14 +136,14 @@ def main(argv: list[str] | None = None) -> None:
     if ours and ours.get("steps_per_policy") not in (None, steps):
         print(f"warning: our loop used {ours['steps_per_policy']} steps per policy, "
               f"the baseline {steps}: not the same budget")
-    budgets = sorted(int(q) for q in args.queries.split(","))
-    seeds = [int(s) for s in args.seeds.split(",")]
-    runs, rows = _earlier_runs(args.baseline_from, task.id, steps), []
-    if runs:
-        budgets = sorted({r["budget_queries"] for r in runs})
-        seeds = sorted({r["seed"] for r in runs})
-        rows = [_row(task, r) for r in runs]
-    for q in budgets if not runs else []:
+    runs = _earlier_runs(args.baseline_from, task.id, steps)
+    asked = sorted(int(q) for q in (args.queries or ("" if runs else "10,30,100,300,1000"))
+                   .split(",") if q)
+    seeds = sorted({r["seed"] for r in runs}) if runs else [int(s) for s in
+                                                             args.seeds.split(",")]
+    to_run = [q for q in asked if q not in {r["budget_queries"] for r in runs}]
+    budgets = sorted({r["budget_queries"] for r in runs} | set(asked))
+    for q in to_run:
         for seed in seeds:
             print(f"PrefPPO {task.id}: {q} queries, seed {seed}, {steps} env steps")
             oracle = SyntheticOracle(rationality_beta=args.beta, mistake_rate=args.mistake,
@@ -152,9 +152,10 @@ def main(argv: list[str] | None = None) -> None:
                                 n_iterations=args.iterations, seed=seed)
             result = {"budget_queries": q, **run_prefppo(task, cfg, oracle)}
             runs.append(result)
-            rows.append(_row(task, result))
-        if not args.full and queries_to_success(runs) == q:
+        if not args.full and not args.baseline_from and queries_to_success(runs) == q:
             break
+    runs.sort(key=lambda r: (r["budget_queries"], r["seed"]))
+    rows = [_row(task, r) for r in runs]
     if ours is not None:
         rows.append(["ours", "-", ours.get("seeds", "-"), ours["queries_to_success"], "-",
                      ours["queries_to_success"], ours.get("steps_per_policy", "-"),
