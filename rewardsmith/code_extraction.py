@@ -13,6 +13,7 @@ import hashlib
 import textwrap
 from dataclasses import dataclass
 
+from rewardsmith.ast_parse import parse
 from rewardsmith.errors import RewardsmithError
 
 REWARD_FUNCTION = "compute_reward"
@@ -86,7 +87,7 @@ def normalize_code(src: str) -> str:
     Raises:
         SyntaxError: ``src`` does not parse.
     """
-    return ast.unparse(ast.parse(src))
+    return ast.unparse(parse(src))
 
 
 def code_hash(src: str) -> str:
@@ -136,7 +137,7 @@ def _dedent_strip(code: str) -> str:
 
 def _parses(code: str) -> bool:
     try:
-        ast.parse(code)
+        parse(code)
     except SyntaxError:
         return False
     return True
@@ -145,7 +146,7 @@ def _parses(code: str) -> bool:
 def _check_syntax(code: str, truncated: bool, function_name: str | None) -> None:
     """Raise a :class:`CodeExtractionError` that quotes the failing line, for the LLM."""
     try:
-        ast.parse(code)
+        parse(code)
     except SyntaxError as exc:
         lineno = exc.lineno or 0
         lines = code.splitlines()
@@ -167,7 +168,7 @@ def _check_syntax(code: str, truncated: bool, function_name: str | None) -> None
 
 def _check_defines(code: str, function_name: str) -> None:
     """Require ``def function_name`` at the module's top level."""
-    tree = ast.parse(code)
+    tree = parse(code)
     top = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
     if function_name in top:
         return

@@ -24,6 +24,7 @@ from typing import Any
 import jinja2
 import numpy as np
 
+from rewardsmith.ast_parse import parse
 from rewardsmith.errors import RewardsmithError
 from rewardsmith.run_dir import read_json, write_text
 
@@ -101,7 +102,7 @@ def export_source(reward_source: str, env_id: str, env_kwargs: dict[str, Any], c
     except UnknownEnvError:  # a user's env not registered in this process: no extraction
         description = None
     try:
-        tree = ast.parse(reward_source)
+        tree = parse(reward_source)
     except SyntaxError as e:
         raise RewardsmithError(f"the reward does not parse (line {e.lineno}: {e.msg})") from e
     futures = [ast.get_source_segment(reward_source, node) for node in tree.body
@@ -120,7 +121,7 @@ def export_source(reward_source: str, env_id: str, env_kwargs: dict[str, Any], c
     if context["standalone"] and not _extraction_matches(description, env_kwargs, context):
         context["standalone"] = False
     generated = _render({**context, "reward_source": ""}, with_reward=True)
-    clash = _top_level_names(tree) & _top_level_names(ast.parse(generated), defined_only=False)
+    clash = _top_level_names(tree) & _top_level_names(parse(generated), defined_only=False)
     if clash:
         raise RewardsmithError(f"the reward defines {sorted(clash)}, which the exported module "
                                f"also defines; rename them in the reward and export again")

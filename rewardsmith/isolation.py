@@ -293,7 +293,11 @@ def _bwrap_args(limits: IsolationLimits, workdir: Path, drop_uid: bool) -> list[
             "--hostname", "sandbox"]
     if os.geteuid() != 0:
         args.append("--unshare-user")
-    made: set[str] = {"/"}  # paths that exist in the sandbox (created or mounted)
+    # /dev, /proc and the private /tmp first: a later mount on top of them (a package or a
+    # job folder under /tmp) stays visible, where a tmpfs mounted afterwards would hide it.
+    args.extend(["--dev", "/dev", "--proc", "/proc",
+                 "--size", str(limits.tmpfs_mb << 20), "--perms", "1777", "--tmpfs", "/tmp"])
+    made: set[str] = {"/", "/dev", "/proc", "/tmp"}  # paths that exist in the sandbox
     bound: set[str] = set()  # mounted paths: everything below them is already there
 
     def ensure_parents(dest: str) -> None:
@@ -324,9 +328,6 @@ def _bwrap_args(limits: IsolationLimits, workdir: Path, drop_uid: bool) -> list[
     for path in sorted(_python_paths(), key=lambda p: (p.count("/"), p)):
         if not any(path.startswith(b + "/") for b in bound):
             ro_bind(path)
-    args.extend(["--dev", "/dev", "--proc", "/proc",
-                 "--size", str(limits.tmpfs_mb << 20), "--perms", "1777", "--tmpfs", "/tmp"])
-    made.update({"/dev", "/proc", "/tmp"})
     work = str(workdir)
     ensure_parents(work)
     args.extend(["--bind", work, work, "--chdir", work])

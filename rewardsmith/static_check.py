@@ -13,6 +13,7 @@ import ast
 import re
 from dataclasses import dataclass
 
+from rewardsmith.ast_parse import parse
 from rewardsmith.errors import RewardsmithError
 
 MAX_BYTES = 64_000
@@ -96,7 +97,7 @@ def check_source(source: str) -> list[StaticIssue]:
     too_deep = [StaticIssue(0, "size", "the program is nested too deeply to check; split long "
                             "expressions into several statements")]
     try:
-        tree = ast.parse(source, filename="reward.py")
+        tree = parse(source, filename="reward.py")
     except SyntaxError as e:
         return [StaticIssue(e.lineno or 0, "syntax", f"syntax error: {e.msg}; the program must "
                             f"be valid Python 3.11")]
