@@ -93,6 +93,8 @@ def test_bwrap_command_binds_little(tmp_path):
     assert ("--bind", str(tmp_path)) in pairs  # the only writable bind
     assert cmd.count("--bind") == 1
     assert ("--ro-bind", "/") not in pairs and ("--bind", "/") not in pairs
+    # the private /tmp comes before every bind, so a package under /tmp is not hidden by it
+    assert cmd.index("--tmpfs") < cmd.index("--ro-bind")
 
 
 PROBE = '''

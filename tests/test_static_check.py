@@ -147,3 +147,14 @@ def test_no_exec_or_eval_in_the_package():
     package = Path(__file__).resolve().parent.parent / "rewardsmith"
     for path in package.rglob("*.py"):
         assert not re.search(r"\b(exec|eval)\(", path.read_text()), path
+
+
+def test_checks_in_parallel_threads_all_succeed():
+    # The design loop checks candidates in threads; CPython 3.11's AST construction shares a
+    # recursion counter between threads (python/cpython#106905), hence the lock in ast_parse.
+    from concurrent.futures import ThreadPoolExecutor
+
+    source = REFERENCE[0].read_text()
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: check_source(source), range(400)))
+    assert results == [[]] * 400
