@@ -4,6 +4,7 @@ prompt text that documents them without revealing the env's own reward."""
 from __future__ import annotations
 
 import gymnasium as gym
+import mujoco
 import numpy as np
 import pytest
 
@@ -49,23 +50,33 @@ def test_values_match_mujoco(env_id):
     description = get_description(env_id)
     env = gym.make(env_id)
     env.reset(seed=1)
-    data = env.unwrapped.data
+    env.action_space.seed(1)
+    model, data = env.unwrapped.model, env.unwrapped.data
     before = description.snapshot(data)
     x_before = data.xpos[1].copy()
     for _ in range(5):
         env.step(env.action_space.sample())
     x_mid = data.xpos[1].copy()
     mid = description.snapshot(data)
-    env.step(env.action_space.sample())
-    after = description.snapshot(data)
-    x_after = data.xpos[1].copy()
     state = description.state_from_snapshots(np.stack([before, mid]))
     assert np.allclose(state.torso_position[0], x_before)
     assert np.isclose(state.torso_height[1], x_mid[2])
-    # the reported velocity agrees with the finite difference of the torso position
-    fd = (x_after - x_mid) / env.unwrapped.dt
-    v = description.state_from_snapshots(after[None]).torso_velocity[0]
-    assert abs(v[0] - fd[0]) < 0.5 + 0.3 * abs(fd[0])
+    # The reported velocity is the torso's: the torso's mean velocity over one physics step
+    # (its finite difference) lies between the velocities reported before and after it (up to
+    # 5 cm/s + 10%; HalfCheetah integrates with Euler, the others with RK4). Over a whole env
+    # step (several physics steps) the velocity changes too much to compare.
+    # mj_step leaves xpos at the positions it started from: recompute them on both sides.
+    mujoco.mj_kinematics(model, data)
+    x_start = data.xpos[1].copy()
+    v_start = description.state_from_snapshots(description.snapshot(data)[None]).torso_velocity[0]
+    mujoco.mj_step(model, data)
+    mujoco.mj_kinematics(model, data)
+    fd = (data.xpos[1] - x_start) / model.opt.timestep
+    v_end = description.state_from_snapshots(description.snapshot(data)[None]).torso_velocity[0]
+    tol = 0.05 + 0.1 * np.abs(fd)
+    for axis in (0, 2):  # forward and vertical: every env moves along both
+        low, high = sorted((v_start[axis], v_end[axis]))
+        assert low - tol[axis] <= fd[axis] <= high + tol[axis], (axis, v_start, v_end, fd)
     up = state.torso_up
     assert np.all(up <= 1.0) and np.all(up >= -1.0)
     env.close()
