@@ -21,54 +21,33 @@ Events (dicts, to ``on_event``, the live table and ``<out_dir>/events.log``): th
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
-import os
 import queue
-import re
 import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from rewardsmith.errors import RewardsmithError
+from rewardsmith.evaluator.candidate_dir import (
+    Candidate,
+    CandidateDir,
+    CandidateResult,
+    read_json,
+    validate_ids,
+    write_json,
+)
 from rewardsmith.evaluator.executors import Executor, Job, make_executor
 from rewardsmith.evaluator.halving import HalvingConfig, RankFn, RungEntry, promote, rank_entries
 from rewardsmith.evaluator.live import EventLog, LiveTable
-from rewardsmith.evaluator.signatures import detect_signatures
 from rewardsmith.isolation import IsolationLimits
-from rewardsmith.sandbox_runner import SandboxResult, read_sandbox_file
+from rewardsmith.sandbox_runner import SandboxResult
 
 EventFn = Callable[[dict[str, Any]], None]
 N_EVALS = 10  # periodic evaluations over the whole budget
 REEVAL_SEED = 100_000  # evaluation seeds far from training's (seed) and train's evals (+10_000)
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A reward program to score: an id (a folder name) and its source text."""
-
-    id: str
-    source: str
-
-
-@dataclass
-class CandidateResult:
-    """How one candidate ended up (also in its ``metrics.json``)."""
-
-    id: str
-    state: str
-    rung: int
-    steps: int
-    fitness: float | None
-    error: str | None = None
-    error_kind: str | None = None
-    signatures: list[dict[str, str]] = field(default_factory=list)
-    dir: str = ""
 
 
 @dataclass
@@ -394,231 +373,3 @@ class _Run:
 def _fixed_order(order: list[str]) -> RankFn:
     """A ranking function that replays a recorded order (resume keeps earlier decisions)."""
     return lambda entries: [i for i in order if i in {e.id for e in entries}]
-
-
-class CandidateDir:
-    """One candidate's folder: its resume record, its rung metrics, its analysis.
-
-    Args:
-        path: ``<out_dir>/<id>``.
-        candidate: the candidate.
-        settings: everything that changes a training besides the rung target; with the
-            source, the fingerprint that decides whether recorded rungs can be reused.
-        targets: the rungs' step targets.
-    """
-
-    def __init__(self, path: Path, candidate: Candidate, settings: dict[str, Any],
-                 targets: list[int]):
-        self.path, self.candidate, self.targets = path, candidate, targets
-        self.sandbox = path / "sandbox"
-        text = candidate.source + json.dumps(settings, sort_keys=True, default=str)
-        self.fingerprint = hashlib.sha256(text.encode()).hexdigest()
-        path.mkdir(parents=True, exist_ok=True)
-        status = read_json(path / "status.json") or {}
-        if status.get("fingerprint") != self.fingerprint:
-            status = {"id": candidate.id, "fingerprint": self.fingerprint, "rungs": {}}
-        self.status = status
-        self.state = status.get("state", "queued")
-        self._metrics: dict[int, dict[str, Any]] = {}
-        (path / "reward.py").write_text(candidate.source, encoding="utf-8")
-
-    def rung_record(self, r: int) -> dict[str, Any] | None:
-        """The recorded result of rung ``r``, if it (and every rung before it) is still valid."""
-        rungs = self.status["rungs"]
-        for i in range(r + 1):
-            rec = rungs.get(str(i))
-            if rec is None or rec.get("target") != self.targets[i] or (i < r and not rec["ok"]):
-                return None
-        return rungs[str(r)]
-
-    @property
-    def failed(self) -> bool:
-        """A recorded rung failed."""
-        return any(not rec["ok"] for rec in self.status["rungs"].values())
-
-    def last_rung(self) -> int | None:
-        """The last rung trained successfully (None: none)."""
-        ok = [int(r) for r, rec in self.status["rungs"].items() if rec["ok"]]
-        return max(ok) if ok else None
-
-    def set_state(self, state: str) -> None:
-        """Record the candidate's state (queued, running, stopped, done, failed, interrupted)."""
-        self.state = self.status["state"] = state
-        self._save()
-
-    def record_rung(self, r: int, target: int, result: SandboxResult) -> dict[str, Any]:
-        """Keep a finished rung: its metrics (a trusted copy), artifacts and resume record."""
-        metrics = (result.result or {}).get("metrics") if result.ok else None
-        rec: dict[str, Any] = {"target": target, "ok": False, "wall_s": round(result.wall_s, 2)}
-        if isinstance(metrics, dict) and isinstance(metrics.get("final"), dict):
-            evals = [e for e in metrics.get("evals", []) if isinstance(e, dict)]
-            metrics["evals"] = [{**e, "rung": r} for e in evals]
-            write_json(self.path / f"rung_{r}.json", metrics)
-            self._metrics[r] = metrics
-            steps = metrics.get("steps")
-            rec.update(ok=True, steps=steps if isinstance(steps, int) else target,
-                       fitness=_finite(metrics["final"].get("fitness_mean")))
-            for name in ("policy.zip", "vecnormalize.pkl", "video.mp4"):
-                data = read_sandbox_file(self.sandbox / f"rung_{r}" / name, max_bytes=256 << 20)
-                if data is not None:
-                    (self.path / name).write_bytes(data)
-        else:
-            rec.update(error=result.error or "the train job returned no metrics",
-                       error_kind=result.error_kind or "job", log_tail=result.log_tail[-2000:])
-        rungs = self.status["rungs"]
-        for stale in [k for k in rungs if int(k) > r]:
-            del rungs[stale]
-        rungs[str(r)] = rec
-        self._save()
-        return rec
-
-    def rung_metrics(self, r: int) -> dict[str, Any]:
-        """The metrics ``train`` wrote at rung ``r`` (empty when the rung failed)."""
-        if r not in self._metrics:
-            self._metrics[r] = read_json(self.path / f"rung_{r}.json") or {}
-        return self._metrics[r]
-
-    def evals(self, up_to: int | None = None) -> list[dict[str, Any]]:
-        """Every evaluation record of the successful rungs, in training order."""
-        last = self.last_rung() if up_to is None else up_to
-        if last is None:
-            return []
-        return [e for r in range(last + 1) if (self.rung_record(r) or {}).get("ok")
-                for e in self.rung_metrics(r).get("evals", [])]
-
-    def fitness_curve(self, r: int) -> list[float]:
-        """Fitness of every evaluation up to rung ``r`` (halving's tie-break)."""
-        return [f for e in self.evals(r) if (f := _finite(e.get("fitness_mean"))) is not None]
-
-    def analysis_matches(self, args: dict[str, Any]) -> bool:
-        """Whether ``analysis.json`` already holds this re-evaluation."""
-        done = read_json(self.path / "analysis.json") or {}
-        return done.get("fingerprint") == self.fingerprint and done.get("args") == args \
-            and done.get("ok") is True
-
-    def record_analysis(self, args: dict[str, Any], result: SandboxResult) -> None:
-        """Keep a re-evaluation (or its failure, which does not fail the candidate)."""
-        write_json(self.path / "analysis.json", {
-            "fingerprint": self.fingerprint, "args": args, "ok": result.ok,
-            "error": result.error, "error_kind": result.error_kind, "result": result.result})
-
-    def reeval_summary(self) -> dict[str, Any] | None:
-        """Mean ± standard error of the re-evaluation over its seeds."""
-        done = read_json(self.path / "analysis.json") or {}
-        res = done.get("result") if done.get("ok") else None
-        if not isinstance(res, dict):
-            return None
-        return {"fitness_mean": _finite(res.get("fitness_mean")),
-                "fitness_sem": _finite(res.get("fitness_sem")),
-                "success_rate": _finite(res.get("success_rate")),
-                "n_seeds": len(res.get("seeds", [])), "seeds": res.get("seeds", [])}
-
-    def finish(self, task: Any, env_id: str, targets: list[int]) -> CandidateResult:
-        """Write ``metrics.json`` (with the analyzer's inputs) and return the result."""
-        last = self.last_rung()
-        evals = self.evals()
-        failed = next((rec for rec in self.status["rungs"].values() if not rec["ok"]), {})
-        threshold = task.success_threshold if task is not None else None
-        signatures = [s.to_dict() for s in detect_signatures(evals, _horizon(env_id), threshold)]
-        final = self.rung_metrics(last) if last is not None else {}
-        rec = self.status["rungs"][str(last)] if last is not None else {}
-        analysis = read_json(self.path / "analysis.json") or {}
-        per_seed = ((analysis.get("result") or {}).get("per_seed") or [{}]) \
-            if analysis.get("ok") else [{}]
-        result = CandidateResult(
-            self.candidate.id, self.state, -1 if last is None else last,
-            int(rec.get("steps") or 0), rec.get("fitness"), failed.get("error"),
-            failed.get("error_kind"), signatures, str(self.path))
-        write_json(self.path / "metrics.json", {
-            **asdict(result), "task": task.id if task is not None else None, "env": env_id,
-            "rung_steps": targets, "success_threshold": threshold,
-            "success": final.get("success"), "best_fitness": _best(evals),
-            "fitness_curve": _downsample([[e.get("steps"), e.get("fitness_mean")]
-                                          for e in evals]),
-            "component_stats": _component_stats(evals), "final": final.get("final"),
-            "reeval": self.reeval_summary(), "episodes": per_seed[0].get("episodes", []),
-            "ended_by": per_seed[0].get("ended_by"), "rungs": self.status["rungs"],
-            "evals": evals})
-        return result
-
-    def _save(self) -> None:
-        self.status["updated"] = round(time.time(), 3)
-        write_json(self.path / "status.json", self.status)
-
-
-def _component_stats(evals: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Per component over training: min / mean / max of the per-step value and a ~10-point
-    curve of its mean, as Eureka's reflection reports it."""
-    series: dict[str, list[dict[str, float]]] = {}
-    for e in evals:
-        for name, stats in (e.get("training_components") or {}).items():
-            if isinstance(stats, dict):
-                series.setdefault(name, []).append(stats)
-    out = {}
-    for name, points in series.items():
-        means = [p["mean"] for p in points if _finite(p.get("mean")) is not None]
-        out[name] = {
-            "min": min((p["min"] for p in points if _finite(p.get("min")) is not None),
-                       default=None),
-            "mean": sum(means) / len(means) if means else None,
-            "max": max((p["max"] for p in points if _finite(p.get("max")) is not None),
-                       default=None),
-            "curve": _downsample(means)}
-    return out
-
-
-def _downsample(values: list[Any], n: int = 10) -> list[Any]:
-    if len(values) <= n:
-        return list(values)
-    return [values[round(i * (len(values) - 1) / (n - 1))] for i in range(n)]
-
-
-def _best(evals: list[dict[str, Any]]) -> float | None:
-    values = [f for e in evals if (f := _finite(e.get("fitness_mean"))) is not None]
-    return max(values, default=None)
-
-
-def _finite(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
-
-
-def _horizon(env_id: str) -> int | None:
-    import gymnasium as gym
-
-    try:
-        return gym.spec(env_id).max_episode_steps
-    except gym.error.Error:
-        return None
-
-
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
-
-
-def validate_ids(ids: list[str]) -> None:
-    """Candidate ids become folder names: unique, short, no path separators."""
-    bad = [i for i in ids if not isinstance(i, str) or not _ID.fullmatch(i)]
-    if bad:
-        raise RewardsmithError(f"candidate ids must be folder names (letters, digits, '_', '.',"
-                               f" '-'; starting with a letter or digit): got {bad}")
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
-    if dupes:
-        raise RewardsmithError(f"candidate ids must be unique; repeated: {dupes}")
-    if not ids:
-        raise RewardsmithError("no candidates to evaluate")
-
-
-def read_json(path: Path) -> Any:
-    """A JSON file this module wrote, or None when it is missing or unreadable."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically, so an interrupted run never leaves half a status file."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1, default=str, allow_nan=True), encoding="utf-8")
-    os.replace(tmp, path)
