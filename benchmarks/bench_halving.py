@@ -6,7 +6,8 @@ on the whole budget. Reported: env steps each arm trained, their ratio, and whet
 same best candidate (and the best's final fitness in each). Goal: <= 0.5x the steps, same best.
 
     python benchmarks/bench_halving.py                       # pendulum-balance, ~10 min
-    python benchmarks/bench_halving.py --task cheetah-run --steps 327680   # full, about an hour
+    python benchmarks/bench_halving.py --task cheetah-run --steps 327680   # full, about 50 min
+    python benchmarks/bench_halving.py --task cheetah-run --steps 98304 --min-keep 2 --out DIR
 
 Budgets that are multiples of 4 x PPO's rollout (n_envs 4 x n_steps: 1024 on the pendulum, 2048
 on HalfCheetah) keep every rung on a whole rollout; otherwise PPO rounds each rung up and halving
@@ -105,18 +106,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_common_args(parser)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rungs", default="0.25,0.5,1",
+                        help="the halving arm's rungs (fractions of the budget)")
+    parser.add_argument("--min-keep", type=int, default=1,
+                        help="fewest candidates a rung promotes (the halving arm)")
     parser.add_argument("--tie", type=float, default=0.02,
                         help="fitness difference (fraction of the success threshold) that counts "
                              "as a tie")
     args = parser.parse_args()
     cands = candidates_for(args.task, args.candidates)
     root = args.out or Path(tempfile.mkdtemp(prefix="bench_halving_"))
-    arms = {"halving": HalvingConfig(), "full budget": HalvingConfig.full_budget()}
+    halving = HalvingConfig(tuple(float(r) for r in args.rungs.split(",")),
+                            min_keep=args.min_keep)
+    arms = {"halving": halving, "full budget": HalvingConfig.full_budget()}
+    # Each arm's folder is named by its rungs, so a rerun with other rungs (same --out) reuses
+    # the full-budget arm instead of training it again.
+    folders = {"halving": f"halving_{args.rungs.replace(',', '-')}_keep{args.min_keep}",
+               "full budget": "full_budget"}
     reports = {}
     try:
         for name, config in arms.items():
             reports[name] = evaluate_candidates(
-                args.task, cands, root / name.replace(" ", "_"), steps=args.steps,
+                args.task, cands, root / folders[name], steps=args.steps,
                 workers=args.workers, halving=config, reeval_seeds=args.reeval_seeds,
                 n_eval_episodes=args.n_eval_episodes, live=args.live)
     finally:
@@ -139,7 +150,11 @@ def main() -> None:
         "best_within_ties": bool(half.best and top is not None
                                  and full_fitness.get(half.best) is not None
                                  and full_fitness[half.best] >= top - tie),
-        "wall_ratio": round(half.wall_s / full.wall_s, 3),
+        "rungs": list(halving.rungs), "min_keep": halving.min_keep,
+        "expected_steps_ratio": round(halving.expected_cost(len(cands)) / len(cands), 3),
+        # A reused arm trained nothing in this call: its wall time says nothing.
+        "wall_ratio": (round(half.wall_s / full.wall_s, 3)
+                       if half.jobs_run and full.jobs_run else None),
         "ranking_halving": half.ranking, "ranking_full_budget": full.ranking,
         "full_budget_fitness": full_fitness,
         "goal": "steps_ratio <= 0.5 and same best",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 
 class DesignConfig(BaseModel):
@@ -34,9 +34,31 @@ class DesignConfig(BaseModel):
     max_repairs: int = Field(2, ge=0)
     critic_review: bool = True
     halving: bool = True
+    rungs: tuple[float, ...] = Field((0.25, 0.5, 1.0), description="halving rungs (fractions "
+                                     "of the budget, the last 1.0)")
+    min_keep: int = Field(1, ge=1, description="fewest candidates a halving rung promotes")
     stop_on_success: bool = True
     reeval_seeds: int = Field(3, ge=1)
     oracle_beta: float | None = None
     oracle_mistake_rate: float = 0.0
     allow_unsafe_sandbox: bool = False
     train_kwargs: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _halving_is_valid(self) -> DesignConfig:
+        from rewardsmith.evaluator.halving import HalvingConfig
+
+        HalvingConfig(self.rungs, min_keep=self.min_keep)  # raises ValueError: what is wrong
+        return self
+
+
+def make_config(**values: Any) -> DesignConfig:
+    """A :class:`DesignConfig`, or a :class:`RewardsmithError` that names each bad setting."""
+    from pydantic import ValidationError
+
+    from rewardsmith.errors import RewardsmithError, describe_validation_error
+
+    try:
+        return DesignConfig(**values)
+    except ValidationError as e:
+        raise RewardsmithError(f"bad design settings: {describe_validation_error(e)}") from None

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rewardsmith.config import DesignConfig
+from rewardsmith.config import DesignConfig, make_config
 from rewardsmith.errors import RewardsmithError
 from rewardsmith.feedback.sources import check_kind
 from rewardsmith.run_dir import RunDir, read_json, versions, write_json
@@ -112,9 +112,9 @@ def design(text: str | None = None, *, env: str | None = None, task: str | None 
     resolved = resolve_task(text, env, task)
     for note in resolved.notes:
         say(note)
-    config = DesignConfig(text=resolved.text, env_id=resolved.env_id,
-                          env_kwargs=resolved.env_kwargs,
-                          task_id=resolved.task.id if resolved.task else None, **settings)
+    config = make_config(text=resolved.text, env_id=resolved.env_id,
+                         env_kwargs=resolved.env_kwargs,
+                         task_id=resolved.task.id if resolved.task else None, **settings)
     check_kind(config.feedback, resolved.has_fitness)
     run = RunDir.create(out, _slug(resolved.task.id if resolved.task and not text
                                    else resolved.text))
@@ -131,7 +131,7 @@ def resume(path: str | Path, *, on_event: Callable[[dict], None] | None = None,
     """Continue a stopped run where it stopped, redoing no finished work and no LLM call."""
     run = RunDir.open(path)
     data = read_json(run.run_json)
-    config = DesignConfig(**{**data["config"], **overrides})
+    config = make_config(**{**data["config"], **overrides})
     if overrides:
         write_json(run.run_json, {**data, "config": config.model_dump()})
     say(f"resuming {run.root}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class RewardsmithError(Exception):
     """Base class: a problem the user (or the designer LLM) can act on."""
@@ -24,3 +26,16 @@ class RewardContractError(RewardsmithError):
 
 class RewardLoadError(RewardsmithError):
     """A reward program could not be loaded (missing file, syntax error, no compute_reward)."""
+
+
+def describe_validation_error(exc: Any, hidden: tuple[str, ...] = ("api_key",)) -> str:
+    """Summarise a pydantic ``ValidationError`` as ``field: problem (got value)``.
+
+    The values of ``hidden`` fields are never echoed (secrets).
+    """
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "settings"
+        got = "" if field in hidden else f" (got {err.get('input')!r})"
+        parts.append(f"{field}: {err['msg']}{got}")
+    return "; ".join(parts)

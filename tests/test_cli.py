@@ -42,3 +42,19 @@ def test_errors_are_one_line_and_exit_1():
         assert proc.returncode == 1, proc.stderr
         assert "error:" in proc.stderr and message in proc.stderr
         assert "Traceback" not in proc.stderr
+
+
+def test_bad_design_settings_are_one_line_and_make_no_run(tmp_path):
+    out = tmp_path / "runs"
+    for args, message in ((["--candidates", "0"], "candidates: Input should be greater"),
+                          (["--rungs", "0.5,0.25,1"], "rungs must increase strictly"),
+                          (["--rungs", "0.25,0.5"], "the last rung must be 1.0"),
+                          (["--rungs", "a,1"], "--rungs takes comma-separated fractions"),
+                          (["--min-keep", "0"], "min_keep")):
+        proc = subprocess.run([sys.executable, "-m", "rewardsmith", "design", "--task",
+                               "pendulum-balance", "--designer", "offline", "--out", str(out),
+                               *args], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 1, proc.stderr
+        assert "error:" in proc.stderr and message in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr
+    assert not out.exists() or not any(out.iterdir())

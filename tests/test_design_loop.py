@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -114,10 +115,16 @@ def test_resume_repeats_no_llm_call(server, tmp_path, monkeypatch):
 def test_offline_designer_says_so(tmp_path):
     lines = []
     run = design("keep the pole balanced", out=tmp_path, say=lines.append, candidates=2,
-                 iterations=1, steps=1024, workers=2, reeval_seeds=1)
+                 iterations=1, steps=1024, workers=2, reeval_seeds=1, rungs=(0.5, 1.0),
+                 min_keep=2)
     assert any("offline designer (no LLM in use)" in line for line in lines)
     assert any("InvertedPendulum-v5" in line for line in lines)
     assert run.best is not None
+    # The run's halving settings reach the evaluator: two rungs, both candidates kept.
+    (report,) = Path(run.path).glob("iter_*/report.json")
+    data = json.loads(report.read_text())
+    assert data["rung_steps"] == [512, 1024]
+    assert all(c["steps"] >= 1024 for c in data["candidates"] if c["state"] != "failed")
 
 
 def test_text_without_an_env_is_a_clear_error(tmp_path):

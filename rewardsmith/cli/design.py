@@ -71,6 +71,11 @@ def design_cli(
     out: Annotated[Path, typer.Option(help="Folder for run directories.")] = Path("runs"),
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     halving: Annotated[bool, typer.Option(help="Stop weak candidates early.")] = True,
+    rungs: Annotated[str, typer.Option(help="Halving rungs: fractions of the budget where "
+                                            "the weaker half stops, the last 1.")]
+    = "0.25,0.5,1",
+    min_keep: Annotated[int, typer.Option(help="Fewest candidates a rung promotes (2 trains "
+                                               "the two leaders on the whole budget).")] = 1,
 ) -> None:
     """Design a reward for what you describe (the main job).
 
@@ -88,8 +93,20 @@ def design_cli(
                      base_url=base_url, candidates=candidates, iterations=iterations,
                      steps=steps, workers=workers, executor=executor, ray_address=ray_address,
                      feedback=feedback, rank_mode=rank_in, designer=designer,
-                     max_cost=max_cost, max_tokens=max_tokens, seed=seed, halving=halving)
+                     max_cost=max_cost, max_tokens=max_tokens, seed=seed, halving=halving,
+                     rungs=_fractions(rungs), min_keep=min_keep)
     _print_result(console, run)
+
+
+def _fractions(text: str) -> tuple[float, ...]:
+    """``"0.25,0.5,1"`` as numbers, or a clear error."""
+    from rewardsmith.errors import RewardsmithError
+
+    try:
+        return tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise RewardsmithError(f"--rungs takes comma-separated fractions such as "
+                               f"0.25,0.5,1; got {text!r}") from None
 
 
 def resume_cli(

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from rewardsmith.errors import describe_validation_error
 from rewardsmith.llm.errors import LLMConfigError
 from rewardsmith.llm.pricing import ModelPrice
 
@@ -101,7 +102,7 @@ class LLMConfig(BaseModel):
             return cls(**values)
         except ValidationError as exc:
             raise LLMConfigError(
-                f"Invalid LLM settings: {_describe_validation_error(exc)}. Check the [llm] "
+                f"Invalid LLM settings: {describe_validation_error(exc)}. Check the [llm] "
                 f"section of {config_path or default_config_path()}, the environment variables "
                 f"{ENV_API_KEY}/{ENV_BASE_URL}/{ENV_MODEL}, and the command-line flags."
             ) from None
@@ -159,13 +160,3 @@ def _read_toml_section(config_path: str | Path | None) -> dict[str, Any]:
             f"Expected some of: {sorted(LLMConfig.model_fields)}."
         )
     return dict(section)
-
-
-def _describe_validation_error(exc: ValidationError) -> str:
-    """Summarise pydantic errors as ``field: problem (got value)`` without echoing secrets."""
-    parts = []
-    for err in exc.errors():
-        field = ".".join(str(p) for p in err["loc"])
-        got = "" if field == "api_key" else f" (got {err.get('input')!r})"
-        parts.append(f"{field}: {err['msg']}{got}")
-    return "; ".join(parts)
