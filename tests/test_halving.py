@@ -28,6 +28,13 @@ def test_expected_cost_is_about_half(k, cost):
     assert HalvingConfig.full_budget().expected_cost(k) == k
 
 
+@pytest.mark.parametrize(("k", "cost"), [(4, 2.5), (6, 3.25), (8, 4.0)])
+def test_min_keep_two_takes_two_leaders_to_the_end(k, cost):
+    config = HalvingConfig(min_keep=2)
+    assert config.expected_cost(k) == pytest.approx(cost)
+    assert config.n_keep(3) == 2 and config.n_keep(2) == 2
+
+
 @pytest.mark.parametrize(("kwargs", "match"), [
     ({"rungs": (0.5, 0.25, 1.0)}, "increase"),
     ({"rungs": (0.25, 0.5)}, "last rung must be 1.0"),

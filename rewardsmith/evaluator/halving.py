@@ -10,6 +10,13 @@ Ranking is by the task's fitness, or by a supplied ranking (preferences) when a 
 and never by the candidate's own return: each candidate's reward has its own scale, and a reward
 that is easy to collect says nothing about whether the task is solved. This module is pure logic
 (no I/O), so it is tested without training anything.
+
+Halving trusts that a candidate leading at a rung still leads at the end. Learning curves can
+cross: on cheetah-run with a third of the task's budget, a reward that caps the speed at 1 m/s
+led at the half-budget rung and the uncapped reference, which wins at the full budget, stopped
+there (benchmarks/bench_halving.py). At the task's own budget the curves had parted by the first
+rung. ``min_keep=2`` takes the two leaders to the end, for half a candidate's budget more
+(with the default rungs).
 """
 
 from __future__ import annotations
