@@ -101,12 +101,13 @@ def main() -> None:
     from common import report
 
     from rewardsmith.evaluator import HalvingConfig, evaluate_candidates
+    from rewardsmith.evaluator.halving import DEFAULT_RUNGS_TEXT, parse_rungs
     from rewardsmith.registry import get_task
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_common_args(parser)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--rungs", default="0.25,0.5,1",
+    parser.add_argument("--rungs", default=DEFAULT_RUNGS_TEXT,
                         help="the halving arm's rungs (fractions of the budget)")
     parser.add_argument("--min-keep", type=int, default=1,
                         help="fewest candidates a rung promotes (the halving arm)")
@@ -116,8 +117,7 @@ def main() -> None:
     args = parser.parse_args()
     cands = candidates_for(args.task, args.candidates)
     root = args.out or Path(tempfile.mkdtemp(prefix="bench_halving_"))
-    halving = HalvingConfig(tuple(float(r) for r in args.rungs.split(",")),
-                            min_keep=args.min_keep)
+    halving = HalvingConfig(parse_rungs(args.rungs), min_keep=args.min_keep)
     arms = {"halving": halving, "full budget": HalvingConfig.full_budget()}
     # Each arm's folder is named by its rungs, so a rerun with other rungs (same --out) reuses
     # the full-budget arm instead of training it again.

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from rewardsmith.evaluator.halving import DEFAULT_RUNGS, HalvingConfig
+
 
 class DesignConfig(BaseModel):
     """Everything that decides what a design run does.
@@ -34,8 +36,8 @@ class DesignConfig(BaseModel):
     max_repairs: int = Field(2, ge=0)
     critic_review: bool = True
     halving: bool = True
-    rungs: tuple[float, ...] = Field((0.25, 0.5, 1.0), description="halving rungs (fractions "
-                                     "of the budget, the last 1.0)")
+    rungs: tuple[float, ...] = Field(DEFAULT_RUNGS, description="halving rungs (fractions of "
+                                     "the budget, the last 1.0)")
     min_keep: int = Field(1, ge=1, description="fewest candidates a halving rung promotes")
     stop_on_success: bool = True
     reeval_seeds: int = Field(3, ge=1)
@@ -46,10 +48,14 @@ class DesignConfig(BaseModel):
 
     @model_validator(mode="after")
     def _halving_is_valid(self) -> DesignConfig:
-        from rewardsmith.evaluator.halving import HalvingConfig
-
-        HalvingConfig(self.rungs, min_keep=self.min_keep)  # raises ValueError: what is wrong
+        self.halving_config()  # raises ValueError: what is wrong
         return self
+
+    def halving_config(self) -> HalvingConfig:
+        """The evaluator's halving settings for this run (``--no-halving``: the full budget)."""
+        if not self.halving:
+            return HalvingConfig.full_budget()
+        return HalvingConfig(self.rungs, min_keep=self.min_keep)
 
 
 def make_config(**values: Any) -> DesignConfig:

@@ -127,8 +127,8 @@ class DesignLoop:
     def _evaluate(self, i: int, accepted: list) -> Any:
         from rewardsmith.evaluator import Candidate, HalvingConfig, evaluate_candidates
 
-        halving = HalvingConfig(self.config.rungs, min_keep=self.config.min_keep) \
-            if self.config.halving and self.task else HalvingConfig.full_budget()
+        # Without a task there is no fitness to cut on: every candidate trains the whole budget.
+        halving = self.config.halving_config() if self.task else HalvingConfig.full_budget()
         return evaluate_candidates(
             self.task, [Candidate(r.id, r.source) for r in accepted], self.run.iteration(i),
             steps=self.steps, workers=self.config.workers, executor=self.config.executor,

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from rewardsmith.evaluator.halving import DEFAULT_RUNGS_TEXT
 from rewardsmith.run_dir import RunDir
 
 
@@ -73,7 +74,7 @@ def design_cli(
     halving: Annotated[bool, typer.Option(help="Stop weak candidates early.")] = True,
     rungs: Annotated[str, typer.Option(help="Halving rungs: fractions of the budget where "
                                             "the weaker half stops, the last 1.")]
-    = "0.25,0.5,1",
+    = DEFAULT_RUNGS_TEXT,
     min_keep: Annotated[int, typer.Option(help="Fewest candidates a rung promotes (2 trains "
                                                "the two leaders on the whole budget).")] = 1,
 ) -> None:
@@ -94,19 +95,18 @@ def design_cli(
                      steps=steps, workers=workers, executor=executor, ray_address=ray_address,
                      feedback=feedback, rank_mode=rank_in, designer=designer,
                      max_cost=max_cost, max_tokens=max_tokens, seed=seed, halving=halving,
-                     rungs=_fractions(rungs), min_keep=min_keep)
+                     rungs=_rungs(rungs), min_keep=min_keep)
     _print_result(console, run)
 
 
-def _fractions(text: str) -> tuple[float, ...]:
-    """``"0.25,0.5,1"`` as numbers, or a clear error."""
+def _rungs(text: str) -> tuple[float, ...]:
     from rewardsmith.errors import RewardsmithError
+    from rewardsmith.evaluator.halving import parse_rungs
 
     try:
-        return tuple(float(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise RewardsmithError(f"--rungs takes comma-separated fractions such as "
-                               f"0.25,0.5,1; got {text!r}") from None
+        return parse_rungs(text, "--rungs")
+    except ValueError as e:
+        raise RewardsmithError(str(e)) from None
 
 
 def resume_cli(

@@ -13,10 +13,10 @@ that is easy to collect says nothing about whether the task is solved. This modu
 
 Halving trusts that a candidate leading at a rung still leads at the end. Learning curves can
 cross: on cheetah-run with a third of the task's budget, a reward that caps the speed at 1 m/s
-led at the half-budget rung and the uncapped reference, which wins at the full budget, stopped
-there (benchmarks/bench_halving.py). At the task's own budget the curves had parted by the first
-rung. ``min_keep=2`` takes the two leaders to the end, for half a candidate's budget more
-(with the default rungs).
+led at the half-budget rung in one build's run, and the uncapped reference, which wins at the
+full budget, stopped there (benchmarks/bench_halving.py). At the task's own budget the curves
+had parted by the first rung. ``min_keep=2`` takes the two leaders to the end, for half a
+candidate's budget more (with the default rungs).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 DEFAULT_RUNGS = (0.25, 0.5, 1.0)
+DEFAULT_RUNGS_TEXT = ",".join(f"{r:g}" for r in DEFAULT_RUNGS)  # "0.25,0.5,1", as typed
 
 RankFn = Callable[[list["RungEntry"]], list[str]]
 """Orders the candidates that finished a rung, best first, by their ids (preference ranking).
@@ -170,6 +171,18 @@ def promote(entries: Sequence[RungEntry], config: HalvingConfig,
     promoted = eligible[:keep]
     stopped = [i for i in order if i not in promoted and not by_id[i].failed]
     return promoted, stopped
+
+
+def parse_rungs(text: str, name: str = "rungs") -> tuple[float, ...]:
+    """Rungs typed as comma-separated fractions (``"0.25,0.5,1"``); ValueError says the form.
+
+    ``name`` is what the error calls the setting (a flag's name, say).
+    """
+    try:
+        return tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ValueError(f"{name} takes comma-separated fractions such as "
+                         f"{DEFAULT_RUNGS_TEXT}; got {text!r}") from None
 
 
 def order_from_best_worst(ids: Sequence[str], best: str, worst: str) -> list[str]:
