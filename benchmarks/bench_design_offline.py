@@ -43,7 +43,7 @@ def first_scored_s(run_path: Path) -> float | None:
 
 
 def run_case(case: dict, out: Path, iterations: int) -> list:
-    from rewardsmith.design import design
+    from rewardsmith.run.api import design
 
     t0 = time.perf_counter()
     run = design(case.get("text"), env=case.get("env"), task=case.get("task"), out=out,

@@ -71,8 +71,8 @@ PENDULUM = {
 
 def candidates_for(task_id: str, k: int) -> list:
     """The task's reference reward and ``k - 1`` variants (strong and weak, interleaved)."""
+    from rewardsmith.envs.registry import get_task
     from rewardsmith.evaluator import Candidate
-    from rewardsmith.registry import get_task
 
     task = get_task(task_id)
     variants = PENDULUM if task.env_id.startswith("InvertedPendulum") else LOCOMOTION
@@ -100,9 +100,9 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
 def main() -> None:
     from common import report
 
+    from rewardsmith.envs.registry import get_task
     from rewardsmith.evaluator import HalvingConfig, evaluate_candidates
     from rewardsmith.evaluator.halving import DEFAULT_RUNGS_TEXT, parse_rungs
-    from rewardsmith.registry import get_task
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_common_args(parser)

@@ -127,8 +127,8 @@ def main(argv: list[str] | None = None) -> None:
                         "training them again, e.g. to add --ours")
     args = parser.parse_args(argv)
 
+    from rewardsmith.envs.registry import get_task
     from rewardsmith.feedback.oracle import SyntheticOracle
-    from rewardsmith.registry import get_task
 
     task = get_task(args.task)
     ours = load_ours(args.ours)

@@ -52,8 +52,8 @@ def queries_from_run(run_path: Path, threshold: float) -> dict:
 def main() -> None:
     from common import report
 
-    from rewardsmith.design import design
-    from rewardsmith.registry import get_task
+    from rewardsmith.envs.registry import get_task
+    from rewardsmith.run.api import design
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", default="cheetah-run-backwards")

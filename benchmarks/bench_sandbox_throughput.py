@@ -1,8 +1,8 @@
 """SB3 PPO throughput on HalfCheetah-v5 training inside the sandbox vs outside it (issue 3).
 
-Both arms run the same job, :func:`rewardsmith.training.train` on the ``cheetah-run`` reference
+Both arms run the same job, :func:`rewardsmith.rl.training.train` on the ``cheetah-run`` reference
 reward (n_envs=4, tuned hyperparameters, periodic evaluation, no video): "outside" calls it in
-this process, "inside" runs it through :func:`rewardsmith.sandbox_runner.run_sandboxed` (bwrap
+this process, "inside" runs it through :func:`rewardsmith.sandbox.runner.run_sandboxed` (bwrap
 namespaces, dropped uid, seccomp, rlimits, cgroup). The arms are interleaved (outside, inside,
 inside, outside, ...) so machine noise hits both alike. Two ratios are reported: training
 throughput (``steps_per_s`` of ``metrics.json``: the budget over the seconds in ``learn``,
@@ -35,8 +35,8 @@ def _job_args(steps: int, seed: int) -> dict:
 
 def outside(source: str, steps: int, seed: int, workdir: Path) -> tuple[float, float]:
     """Train in this process; returns (training steps/s, whole-job steps/s)."""
-    from rewardsmith.reward import load_reward
-    from rewardsmith.training import train
+    from rewardsmith.contract.reward import load_reward
+    from rewardsmith.rl.training import train
 
     t0 = time.perf_counter()
     result = train(reward=load_reward(source), out=workdir / "train", **_job_args(steps, seed))
@@ -46,7 +46,7 @@ def outside(source: str, steps: int, seed: int, workdir: Path) -> tuple[float, f
 
 def inside(source: str, steps: int, seed: int, workdir: Path) -> tuple[float, float]:
     """Train in the sandboxed worker; returns (training steps/s, whole-job steps/s)."""
-    from rewardsmith.sandbox_runner import run_sandboxed
+    from rewardsmith.sandbox.runner import run_sandboxed
 
     t0 = time.perf_counter()
     result = run_sandboxed("train", source, {**_job_args(steps, seed), "out": "train"}, workdir)
@@ -60,8 +60,8 @@ def inside(source: str, steps: int, seed: int, workdir: Path) -> tuple[float, fl
 def main() -> None:
     from common import report
 
-    from rewardsmith.isolation import detect_isolation_layers
-    from rewardsmith.registry import get_task
+    from rewardsmith.envs.registry import get_task
+    from rewardsmith.sandbox.isolation import detect_isolation_layers
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=30_000)

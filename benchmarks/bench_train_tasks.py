@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 def main() -> None:
     from common import report
 
-    from rewardsmith.registry import get_task
-    from rewardsmith.training import train
+    from rewardsmith.envs.registry import get_task
+    from rewardsmith.rl.training import train
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", nargs="+",

@@ -210,12 +210,12 @@ def run_prefppo(task: Any, cfg: PrefPPOConfig, oracle: Any = None, log=print) ->
     from stable_baselines3 import PPO
     from stable_baselines3.common.vec_env import VecNormalize
 
-    from rewardsmith.evaluation import evaluate_policy
+    from rewardsmith.envs.registry import get_task
     from rewardsmith.feedback.oracle import SyntheticOracle
-    from rewardsmith.hyperparams import NORMALIZE, hyperparams
-    from rewardsmith.make_env import make_vec_env
-    from rewardsmith.registry import get_task
-    from rewardsmith.wrappers import VecRewardWrapper
+    from rewardsmith.rl.evaluation import evaluate_policy
+    from rewardsmith.rl.hyperparams import NORMALIZE, hyperparams
+    from rewardsmith.rl.make_env import make_vec_env
+    from rewardsmith.rl.wrappers import VecRewardWrapper
 
     torch.set_num_threads(1)
     torch.manual_seed(cfg.seed)

@@ -1,6 +1,6 @@
 """Ant-v5: the state a reward for the four-legged ant can read."""
 
-from rewardsmith.locomotion import LocomotionSpec
+from rewardsmith.envs.locomotion import LocomotionSpec
 
 SPEC = LocomotionSpec(
     env_id="Ant-v5",

@@ -4,7 +4,7 @@ Follows the section order of gymnasium's ``half_cheetah_v5.py`` docstring, keepi
 reward sees (the env's own reward is never described here: the designer must not see it).
 """
 
-from rewardsmith.locomotion import LocomotionSpec
+from rewardsmith.envs.locomotion import LocomotionSpec
 
 SPEC = LocomotionSpec(
     env_id="HalfCheetah-v5",

@@ -1,6 +1,6 @@
 """Hopper-v5: the state a reward for the 2-D one-legged hopper can read."""
 
-from rewardsmith.locomotion import LocomotionSpec
+from rewardsmith.envs.locomotion import LocomotionSpec
 
 SPEC = LocomotionSpec(
     env_id="Hopper-v5",

@@ -1,6 +1,6 @@
 """Humanoid-v5: the state a reward for the 3-D humanoid can read."""
 
-from rewardsmith.locomotion import LocomotionSpec
+from rewardsmith.envs.locomotion import LocomotionSpec
 
 _SIDES = {"right": "right", "left": "left"}
 

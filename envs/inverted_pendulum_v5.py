@@ -1,6 +1,6 @@
 """InvertedPendulum-v5: a cart on a rail with a hinged pole to balance."""
 
-from rewardsmith.descriptions import ActionRow, EnvDescription, Field, build_layout
+from rewardsmith.envs.descriptions import ActionRow, EnvDescription, Field, build_layout
 
 ENV_ID = "InvertedPendulum-v5"
 

@@ -1,6 +1,6 @@
 """Walker2d-v5: the state a reward for the 2-D biped can read."""
 
-from rewardsmith.locomotion import LocomotionSpec
+from rewardsmith.envs.locomotion import LocomotionSpec
 
 SPEC = LocomotionSpec(
     env_id="Walker2d-v5",

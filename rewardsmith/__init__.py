@@ -12,16 +12,16 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "design": "rewardsmith.design",
-    "train": "rewardsmith.training",
-    "load_reward": "rewardsmith.reward",
-    "describe_env": "rewardsmith.registry",
-    "register_env_description": "rewardsmith.registry",
-    "register_task": "rewardsmith.registry",
-    "RewardWrapper": "rewardsmith.wrappers",
-    "VecRewardWrapper": "rewardsmith.wrappers",
-    "CaptureState": "rewardsmith.wrappers",
-    "make_vec_env": "rewardsmith.make_env",
+    "design": "rewardsmith.run.api",
+    "train": "rewardsmith.rl.training",
+    "load_reward": "rewardsmith.contract.reward",
+    "describe_env": "rewardsmith.envs.registry",
+    "register_env_description": "rewardsmith.envs.registry",
+    "register_task": "rewardsmith.envs.registry",
+    "RewardWrapper": "rewardsmith.rl.wrappers",
+    "VecRewardWrapper": "rewardsmith.rl.wrappers",
+    "CaptureState": "rewardsmith.rl.wrappers",
+    "make_vec_env": "rewardsmith.rl.make_env",
 }
 
 __all__ = ["__version__", *_EXPORTS]

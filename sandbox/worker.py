@@ -1,13 +1,13 @@
 """The sandboxed worker: loads one untrusted reward program and runs one trusted job on it.
 
-Started by ``rewardsmith.sandbox_runner`` as ``python -I -B worker.py --pkg-root DIR`` inside the
-OS isolation of ``rewardsmith.isolation``, with the job's folder as its working directory:
+Started by ``rewardsmith.sandbox.runner`` as ``python -I -B worker.py --pkg-root DIR`` inside the
+OS isolation of ``rewardsmith.sandbox.isolation``, with the job's folder as its working directory:
 
 1. read ``job.json`` (written by the parent: job kind, arguments, limits);
 2. lower its own rlimits and install the seccomp filter, before any untrusted code exists here;
 3. load ``reward.py`` into a fresh namespace: this file is the only place in rewardsmith that
    compiles and executes a candidate's code;
-4. run ``rewardsmith.jobs.JOBS[kind](reward_fn, workdir, emit, **args)``;
+4. run ``rewardsmith.sandbox.jobs.job_function(kind)(reward_fn, workdir, emit, **args)``;
 5. write ``result.json`` (and progress events to ``events.jsonl``), then exit: 0 when the job
    succeeded, 1 with a one-line reason on stderr when it did not.
 
@@ -79,10 +79,11 @@ def _run(job: dict, emit, started: float) -> dict:
         import numpy  # noqa: F401  (loaded before the filter and the candidate, on purpose)
 
         from rewardsmith.errors import RewardContractError
-        from rewardsmith.jobs import JOBS, PRELOAD, PRELOAD_COMMON
+        from rewardsmith.sandbox.jobs import PRELOAD, PRELOAD_COMMON, job_function
 
         for module in (*PRELOAD_COMMON, *PRELOAD.get(job["kind"], ())):
             importlib.import_module(module)
+        run_job = job_function(job["kind"])  # imported before the filter, like PRELOAD
     except Exception as e:  # noqa: BLE001  (any import failure is reported, not raised)
         traceback.print_exc()
         return {"error_kind": "job", "error": f"the sandbox worker could not import "
@@ -92,7 +93,7 @@ def _run(job: dict, emit, started: float) -> dict:
         emit({"event": "worker_ready", "seccomp": seccomp,
               "startup_s": round(time.perf_counter() - started, 3)})
         reward_fn = _load_reward()
-        result = JOBS[job["kind"]](reward_fn, os.getcwd(), emit, **job.get("args", {}))
+        result = run_job(reward_fn, os.getcwd(), emit, **job.get("args", {}))
         if isinstance(result, dict) and result.get("ok") is False:  # failed, with details
             return {"result": result, "error_kind": result.get("error_kind") or job["kind"],
                     "error": str(result.get("message") or "the job failed")}

@@ -7,7 +7,7 @@ Thresholds were set from the reference rewards' training runs (see the README's 
 
 import numpy as np
 
-from rewardsmith.tasks import Task
+from rewardsmith.envs.tasks import Task
 
 
 def _forward_speed(state, action, next_state):

@@ -5,9 +5,12 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.console import Console
 
+from rewardsmith.cli import check, design, envs, rank, refine, runs, train
+from rewardsmith.cli._console import console, err_console
 from rewardsmith.errors import RewardsmithError
+
+__all__ = ["app", "console", "err_console", "main"]
 
 app = typer.Typer(
     name="rewardsmith",
@@ -17,36 +20,17 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
 
 
 def _register() -> None:
-    from rewardsmith.cli import envs, train
-
     app.command("envs")(envs.envs_cli)
     app.command("describe")(envs.describe_cli)
     app.command("train")(train.train_cli)
-    for module_name, command in (("check", "check"), ("design", "design"),
-                                 ("runs", None), ("rank", "rank"), ("refine", "refine")):
-        _register_optional(module_name, command)
-
-
-def _register_optional(module_name: str, command: str | None) -> None:
-    """Commands whose modules land in later issues register themselves when present."""
-    import importlib
-
-    try:
-        module = importlib.import_module(f"rewardsmith.cli.{module_name}")
-    except ModuleNotFoundError as e:
-        if e.name == f"rewardsmith.cli.{module_name}":
-            return
-        raise
-    register = getattr(module, "register", None)
-    if register is not None:
-        register(app)
-    elif command is not None:
-        app.command(command)(getattr(module, f"{command}_cli"))
+    app.command("check")(check.check_cli)
+    design.register(app)  # design and resume
+    runs.register(app)  # inspect, export and report
+    app.command("rank")(rank.rank_cli)
+    app.command("refine")(refine.refine_cli)
 
 
 _register()

@@ -35,9 +35,9 @@ def check(reward_file: str | Path, env: str | None = None, task: str | None = No
     Returns:
         The exit code: 0 when the reward passed, 1 otherwise.
     """
-    from rewardsmith.isolation import IsolationLimits
-    from rewardsmith.smoke import run_smoke_test
-    from rewardsmith.static_check import RewardCheckError, check_source
+    from rewardsmith.sandbox.isolation import IsolationLimits
+    from rewardsmith.sandbox.smoke_test import run_smoke_test
+    from rewardsmith.sandbox.static_check import RewardCheckError, check_source
 
     path = Path(reward_file)
     try:
@@ -65,7 +65,7 @@ def check(reward_file: str | Path, env: str | None = None, task: str | None = No
 
 
 def _resolve_env(env: str | None, task: str | None) -> tuple[str, dict]:
-    from rewardsmith.registry import get_description, get_task
+    from rewardsmith.envs.registry import get_description, get_task
 
     if task is not None:
         task_obj = get_task(task)

@@ -1,4 +1,4 @@
-"""``rewardsmith design`` and ``rewardsmith resume``: thin wrappers over rewardsmith.design."""
+"""``rewardsmith design`` and ``rewardsmith resume``: thin wrappers over rewardsmith.run.api."""
 
 from __future__ import annotations
 
@@ -84,8 +84,8 @@ def design_cli(
     the critic and the sandbox check them; short trainings score them; feedback steers the next
     iteration. With no TEXT and no --task, the built-in default task runs.
     """
-    from rewardsmith.cli import console
-    from rewardsmith.design import design
+    from rewardsmith.cli._console import console
+    from rewardsmith.run.api import design
 
     holder: dict = {}
     with _resumable(console, holder):
@@ -116,8 +116,8 @@ def resume_cli(
 
     Finished candidates and recorded LLM replies are reused, never paid for twice.
     """
-    from rewardsmith.cli import console
-    from rewardsmith.design import resume
+    from rewardsmith.cli._console import console
+    from rewardsmith.run.api import resume
 
     with _resumable(console, {"path": str(run)}):
         result = resume(run, on_event=_events(console, {}),

@@ -11,8 +11,8 @@ from rich.table import Table
 
 def envs_cli() -> None:
     """List the environments with descriptions and the built-in tasks."""
-    from rewardsmith.cli import console
-    from rewardsmith.registry import all_tasks, env_ids
+    from rewardsmith.cli._console import console
+    from rewardsmith.envs.registry import all_tasks, env_ids
 
     envs = Table(title="Environments (rewardsmith describe ENV)")
     envs.add_column("env id")
@@ -35,8 +35,8 @@ def describe_cli(
     raw: Annotated[bool, typer.Option("--raw", help="Print the Markdown source.")] = False,
 ) -> None:
     """Print the environment description the designer sees (never the env's own reward)."""
-    from rewardsmith.cli import console
-    from rewardsmith.registry import describe_env
+    from rewardsmith.cli._console import console
+    from rewardsmith.envs.registry import describe_env
 
     text = describe_env(env)
     if raw:

@@ -22,7 +22,7 @@ def rank_cli(
     Serves a local page (videos side by side; pick best and worst); the run continues when you
     submit.
     """
-    from rewardsmith.cli import console
+    from rewardsmith.cli._console import console
     from rewardsmith.feedback.ranking import RankingCandidate
     from rewardsmith.run_dir import RunDir, read_json
 

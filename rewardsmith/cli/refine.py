@@ -17,9 +17,9 @@ def refine_cli(
     = None,
 ) -> None:
     """Run one more iteration steered by your sentence (Text2Reward-style refinement)."""
-    from rewardsmith.cli import console
+    from rewardsmith.cli._console import console
     from rewardsmith.cli.design import _events, _print_result
-    from rewardsmith.refine import refine
+    from rewardsmith.run.refine import refine
 
     result = refine(run, feedback, candidate, on_event=_events(console, {}),
                     say=lambda line: console.print(line, highlight=False))

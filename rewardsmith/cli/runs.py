@@ -1,7 +1,7 @@
 """``rewardsmith inspect``, ``export`` and ``report``: look at a run, take its reward away.
 
-Thin wrappers over :func:`rewardsmith.inspect_run.inspect_run`,
-:func:`rewardsmith.export.export_run` and :func:`rewardsmith.report.report_run`.
+Thin wrappers over :func:`rewardsmith.results.inspect.inspect_run`,
+:func:`rewardsmith.results.export.export_run` and :func:`rewardsmith.results.report.report_run`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ RunArg = Annotated[Path, typer.Argument(help="The run directory (it holds run.js
 
 def inspect_cli(run: RunArg) -> None:
     """Show a run: iterations x candidates, the best code, and how the best changed."""
-    from rewardsmith.cli import console
-    from rewardsmith.inspect_run import inspect_run, render_run
+    from rewardsmith.cli._console import console
+    from rewardsmith.results.inspect import inspect_run, render_run
 
     render_run(inspect_run(run), console)
 
@@ -33,8 +33,8 @@ def export_cli(
     The module holds the reward, a gymnasium wrapper that computes the state it reads from
     MuJoCo (no rewardsmith needed where the env allows), and usage for gymnasium and SB3.
     """
-    from rewardsmith.cli import console
-    from rewardsmith.export import export_run
+    from rewardsmith.cli._console import console
+    from rewardsmith.results.export import export_run
 
     path = export_run(run, out)
     standalone = "from rewardsmith import" not in path.read_text()
@@ -50,8 +50,8 @@ def report_cli(
         "--out", "-o", help="The HTML file to write (default: RUN/report.html).")] = None,
 ) -> None:
     """Write an HTML page: scores per candidate and iteration, component curves, videos."""
-    from rewardsmith.cli import console
-    from rewardsmith.report import report_run
+    from rewardsmith.cli._console import console
+    from rewardsmith.results.report import report_run
 
     path = report_run(run, out)
     console.print(f"wrote {path}\nopen it in a browser: file://{path.resolve()}", highlight=False,

@@ -34,7 +34,7 @@ def train_cli(
 
     Writes metrics.json, the policy, TensorBoard logs and video.mp4 to --out.
     """
-    from rewardsmith.cli import console
+    from rewardsmith.cli._console import console
     from rewardsmith.cli._progress import TrainingProgress
 
     if (task is None) == (env is None):
@@ -49,14 +49,14 @@ def train_cli(
         if reward is not None and sandbox:
             metrics = _train_sandboxed(reward, args, out, progress)
         else:
-            from rewardsmith.training import train
+            from rewardsmith.rl.training import train
 
             metrics = train(reward=reward, out=out, progress=progress, **args).metrics
     _print_summary(console, metrics, out)
 
 
 def _train_sandboxed(reward: Path, args: dict, out: Path, progress) -> dict:
-    from rewardsmith.sandbox_runner import run_sandboxed
+    from rewardsmith.sandbox.runner import run_sandboxed
 
     if not reward.is_file():
         raise RewardsmithError(f"reward file {reward} does not exist")

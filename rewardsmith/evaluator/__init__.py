@@ -1,9 +1,8 @@
 """The evaluator: train K candidate rewards in sandboxed workers, stop weak ones early.
 
 ``evaluate_candidates`` is the entry point; executors (local threads over sandboxed processes,
-or Ray) run the jobs; successive halving decides who keeps training. Names are imported lazily:
-``rewardsmith.jobs`` imports :mod:`rewardsmith.evaluator.jobs` inside every sandbox worker, which
-must not pay for the evaluator, rich or Ray.
+or Ray) run the jobs; successive halving decides who keeps training. Names are imported lazily,
+so ``from rewardsmith.evaluator import HalvingConfig`` does not pay for rich or Ray.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from typing import Any
 
 from rewardsmith.errors import RewardsmithError
 from rewardsmith.evaluator.signatures import detect_signatures
-from rewardsmith.sandbox_runner import SandboxResult, read_sandbox_file
+from rewardsmith.sandbox.runner import SandboxResult, read_sandbox_file
 
 
 @dataclass(frozen=True)

@@ -42,8 +42,8 @@ from rewardsmith.evaluator.candidate_dir import (
 from rewardsmith.evaluator.executors import Executor, Job, make_executor
 from rewardsmith.evaluator.halving import HalvingConfig, RankFn, RungEntry, promote, rank_entries
 from rewardsmith.evaluator.live import EventLog, LiveTable
-from rewardsmith.isolation import IsolationLimits
-from rewardsmith.sandbox_runner import SandboxResult
+from rewardsmith.sandbox.isolation import IsolationLimits
+from rewardsmith.sandbox.runner import SandboxResult
 
 EventFn = Callable[[dict[str, Any]], None]
 N_EVALS = 10  # periodic evaluations over the whole budget
@@ -96,7 +96,7 @@ def evaluate_candidates(task: Any, candidates: Sequence[Candidate], out_dir: str
     """Train every candidate in the sandbox under successive halving; re-evaluate the best.
 
     Args:
-        task: a task id or :class:`~rewardsmith.tasks.Task` (its fitness ranks candidates), or
+        task: a task id or :class:`~rewardsmith.envs.tasks.Task` (its fitness ranks candidates), or
             None with ``env`` and ``rank_fn`` for an env without a task.
         candidates: the rewards to score; ids must be unique folder names.
         out_dir: the run's folder (created; reused on resume).
@@ -112,7 +112,7 @@ def evaluate_candidates(task: Any, candidates: Sequence[Candidate], out_dir: str
         seed: training seed of every candidate.
         reeval_seeds: evaluation seeds of the best's final re-evaluation (others get one).
         n_eval_episodes: episodes per evaluation (training's periodic ones and each seed).
-        train_kwargs: more ``rewardsmith.training.train`` arguments (``n_envs``, ``algo``,
+        train_kwargs: more ``rewardsmith.rl.training.train`` arguments (``n_envs``, ``algo``,
             ``eval_every``, ``algo_kwargs``, ``video``).
         job_timeout_s: wall-time limit of one job (hung candidates fail after it); by default
             2 minutes plus 10 ms per env step of the rung.
@@ -152,7 +152,7 @@ class _Run:
 
     def __init__(self, task, candidates, out_dir, steps, halving, rank_fn, env, seed,
                  reeval_seeds, n_eval_episodes, train_kwargs, job_timeout_s, on_event):
-        from rewardsmith.registry import get_task
+        from rewardsmith.envs.registry import get_task
 
         self.task = get_task(task) if isinstance(task, str) else task
         self.task_id = self.task.id if self.task is not None else None

@@ -1,6 +1,6 @@
 """Where sandboxed jobs run: threads on this machine, or Ray tasks on a cluster.
 
-Both executors run exactly the same thing, :func:`rewardsmith.sandbox_runner.run_sandboxed`, so a
+Both executors run exactly the same thing, :func:`rewardsmith.sandbox.runner.run_sandboxed`, so a
 job gives the same :class:`SandboxResult` wherever it runs. Local: a thread pool whose threads each
 start one sandboxed worker process and wait on it (the training happens in the process, so
 threads are enough, and the GIL is not in the way). Ray: a remote task calls ``run_sandboxed``
@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any, Self
 
 from rewardsmith.errors import RewardsmithError
-from rewardsmith.isolation import IsolationLimits
-from rewardsmith.sandbox_runner import SandboxResult, run_sandboxed
+from rewardsmith.sandbox.isolation import IsolationLimits
+from rewardsmith.sandbox.runner import SandboxResult, run_sandboxed
 
 EventFn = Callable[[dict[str, Any]], None]
 
@@ -37,7 +37,7 @@ class Job:
 
     Attributes:
         key: unique name, used to route its progress events (e.g. ``"cand_0/rung_1"``).
-        kind: a job in ``rewardsmith.jobs.JOBS`` (``"train"``, ``"reevaluate"``).
+        kind: a job in ``rewardsmith.sandbox.jobs.JOBS`` (``"train"``, ``"reevaluate"``).
         reward_source: the candidate's source text.
         args: the job's keyword arguments (JSON data; paths relative to ``workdir``).
         workdir: the job's folder (absolute).

@@ -16,8 +16,8 @@ from typing import Any
 from rewardsmith.errors import RewardsmithError
 from rewardsmith.feedback.oracle import SyntheticOracle
 from rewardsmith.feedback.ranking import Ranking, RankingCandidate
-from rewardsmith.prompting import render_template
 from rewardsmith.run_dir import write_json
+from rewardsmith.templates import render_template
 
 FEEDBACK_KINDS = ("reflection", "preference", "synthetic")
 

@@ -10,9 +10,10 @@ from pathlib import Path
 def sandbox_processes(base: str | Path) -> list[int]:
     """Pids of the sandboxes working under ``base``: the workers and bwrap itself.
 
-    A worker runs as a sandbox uid (>= 200000, see ``rewardsmith.isolation.sandbox_uid``) with
-    its job folder as working directory; bwrap runs as the caller and names the folder it binds
-    on its command line. Sandboxes of other runs on the same machine work elsewhere.
+    A worker runs as a sandbox uid (>= 200000, see
+    ``rewardsmith.sandbox.isolation.sandbox_uid``) with its job folder as working directory;
+    bwrap runs as the caller and names the folder it binds on its command line. Sandboxes of
+    other runs on the same machine work elsewhere.
     """
     base = str(base)
     found = []

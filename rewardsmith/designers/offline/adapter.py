@@ -1,0 +1,29 @@
+"""The offline designer behind the designer protocol of :mod:`rewardsmith.designers.base`."""
+
+from __future__ import annotations
+
+from rewardsmith.designers.base import DesignRequest, Draft, dedupe
+from rewardsmith.designers.offline.designer import CandidateOutcome, OfflineDesigner
+
+
+class OfflineDesignerAdapter:
+    """The offline designer behind the :class:`Designer` protocol. It never uses an LLM."""
+
+    uses_llm = False
+
+    def __init__(self, seed: int = 0):
+        self._designer = OfflineDesigner(seed=seed)
+        self.label = self._designer.describe()
+
+    def propose(self, request: DesignRequest) -> list[Draft]:
+        history = [CandidateOutcome(source=o.source, score=o.score, failed=o.failed,
+                                    component_returns=o.component_returns)
+                   for o in request.ranked]
+        proposals = self._designer.propose(request.task_text, request.description, request.k,
+                                           history=history or None,
+                                           feedback_text=request.user_text or None)
+        return dedupe([Draft(p.source, reply=p.rationale) for p in proposals])
+
+    def repair(self, draft: Draft, error: str, request: DesignRequest, attempt: int,
+               key: str) -> Draft | None:
+        return None

@@ -1,0 +1,1 @@
+"""Reading a finished run: inspect, report, export."""

@@ -1,0 +1,1 @@
+"""Reinforcement learning around a reward: wrappers, vec envs, training, evaluation, video."""

@@ -1,0 +1,183 @@
+"""Train one policy on one reward: SB3 PPO (default) or SAC, with periodic evaluation.
+
+This is trusted code. For a candidate written by an LLM it runs inside the sandbox worker (see
+``rewardsmith.sandbox.runner``), which hands it the reward function it loaded there.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rewardsmith.contract.reward import RewardProgram, load_reward
+from rewardsmith.envs.registry import get_task
+from rewardsmith.errors import RewardsmithError
+from rewardsmith.rl.callbacks import EvaluateEvery, ProgressFn
+from rewardsmith.rl.evaluation import evaluate_policy
+from rewardsmith.rl.hyperparams import NORMALIZE, hyperparams
+from rewardsmith.rl.make_env import make_vec_env
+from rewardsmith.rl.wrappers import VecRewardWrapper
+
+N_EVALS = 10
+
+
+@dataclass
+class TrainResult:
+    """Where the artifacts are and what the final evaluation found."""
+
+    out: Path
+    metrics: dict[str, Any]
+
+    @property
+    def fitness(self) -> float | None:
+        """Final evaluation's mean episode fitness."""
+        return self.metrics["final"]["fitness_mean"]
+
+    @property
+    def success(self) -> bool:
+        """Whether the final evaluation reached the task's success threshold on average."""
+        return bool(self.metrics.get("success"))
+
+
+def _resolve_reward(reward: Any, task: Any) -> Any:
+    if reward is None:
+        if task is None:
+            raise RewardsmithError("give a reward (file or function), or a --task with a "
+                                   "reference reward")
+        return load_reward(task.reference_reward_path)
+    if isinstance(reward, str | Path):
+        return load_reward(reward)
+    return reward
+
+
+def train(*, task: str | Any | None = None, env: str | None = None, reward: Any = None,
+          algo: str = "ppo", steps: int | None = None, n_envs: int = 4, seed: int = 0,
+          out: str | Path | None = None, progress: ProgressFn | None = None,
+          n_eval_episodes: int = 4, eval_every: int | None = None, video: bool = True,
+          env_kwargs: dict[str, Any] | None = None, init_from: str | Path | None = None,
+          should_stop: Callable[[dict], bool] | None = None,
+          algo_kwargs: dict[str, Any] | None = None) -> TrainResult:
+    """Train a policy on a reward and write ``metrics.json``, the policy and a video to ``out``.
+
+    Args:
+        task: a task id (or :class:`~rewardsmith.envs.tasks.Task`): gives the env, the fitness and
+            success threshold, the default budget and the reference reward.
+        env: an env id, when training without a task (no fitness is then reported).
+        reward: a reward file, reward source, or callable; the task's reference reward if None.
+        algo: ``"ppo"`` or ``"sac"``.
+        steps: env-step budget (the task's default, or 200k).
+        n_envs: parallel envs in the ``DummyVecEnv``.
+        seed: training seed.
+        out: output directory (``runs/train-<time>`` when omitted).
+        progress: receives progress and evaluation events (dicts).
+        n_eval_episodes: episodes per evaluation.
+        eval_every: env steps between evaluations (about ten over the budget by default).
+        video: write ``video.mp4`` of the final policy.
+        env_kwargs: passed to ``gymnasium.make`` (on top of the task's).
+        init_from: a previous output dir: continue from its policy and normaliser.
+        should_stop: called with every evaluation record; True ends training early.
+        algo_kwargs: overrides of the tuned hyperparameters.
+    """
+    import torch
+    from stable_baselines3 import PPO, SAC
+    from stable_baselines3.common.vec_env import VecNormalize
+
+    torch.set_num_threads(1)
+    task_obj = get_task(task) if isinstance(task, str) else task
+    env_id = task_obj.env_id if task_obj is not None else env
+    if env_id is None:
+        raise RewardsmithError("give --task or --env")
+    kwargs = {**(task_obj.env_kwargs if task_obj else {}), **(env_kwargs or {})}
+    reward_fn = _resolve_reward(reward, task_obj)
+    steps = int(steps or (task_obj.default_steps if task_obj else 200_000))
+    out = Path(out or Path("runs") / time.strftime("train-%Y%m%d-%H%M%S"))
+    out.mkdir(parents=True, exist_ok=True)
+    fitness_fn = task_obj.fitness if task_obj else None
+    threshold = task_obj.success_threshold if task_obj else None
+
+    base = VecRewardWrapper(make_vec_env(env_id, n_envs, seed, kwargs), reward_fn,
+                            fitness_fn=fitness_fn)
+    algo_cls = {"ppo": PPO, "sac": SAC}[algo]
+    if init_from is not None:
+        init_from = Path(init_from)
+        venv = VecNormalize.load(str(init_from / "vecnormalize.pkl"), base)
+        model = algo_cls.load(init_from / "policy.zip", env=venv, device="cpu")
+        start_steps = int(model.num_timesteps)
+    else:
+        venv = VecNormalize(base, gamma=hyperparams(algo, env_id).get("gamma", 0.99), **NORMALIZE)
+        params = {**hyperparams(algo, env_id), **(algo_kwargs or {})}
+        model = algo_cls("MlpPolicy", venv, seed=seed, verbose=0, device="cpu",
+                         tensorboard_log=str(out / "tensorboard"), **params)
+        start_steps = 0
+    venv.training = True
+
+    def predict(obs: np.ndarray) -> np.ndarray:
+        return model.predict(obs, deterministic=True)[0]
+
+    def run_eval():
+        return evaluate_policy(predict, env_id, reward_fn, fitness_fn=fitness_fn,
+                               success_threshold=threshold, env_kwargs=kwargs,
+                               n_episodes=n_eval_episodes, seed=seed + 10_000,
+                               normalize_obs=venv.normalize_obs)
+
+    remaining = max(steps - start_steps, 0)
+    eval_every = int(eval_every or max(remaining // N_EVALS, 1000))
+    callback = EvaluateEvery(eval_every, run_eval, base.component_log.pop, progress, should_stop,
+                             start_steps, steps)
+    t0 = time.perf_counter()
+    if progress:
+        progress({"event": "start", "steps": start_steps, "total": steps, "env": env_id,
+                  "algo": algo, "out": str(out)})
+    if remaining:
+        model.learn(remaining, callback=callback, reset_num_timesteps=init_from is None,
+                    tb_log_name=algo)
+    train_s = time.perf_counter() - t0
+    history = callback.history
+    if not history or history[-1]["steps"] != model.num_timesteps:
+        callback.num_timesteps = model.num_timesteps
+        callback.evaluate_now(log=False)
+    model.save(out / "policy.zip")
+    venv.save(str(out / "vecnormalize.pkl"))
+    if video:
+        from rewardsmith.rl.video import record_video
+
+        venv.training = False
+        record_video(predict, env_id, out / "video.mp4", env_kwargs=kwargs,
+                     normalize_obs=venv.normalize_obs)
+    final = history[-1]
+    metrics = {
+        "task": task_obj.id if task_obj else None, "env": env_id, "env_kwargs": kwargs,
+        "algo": algo, "seed": seed, "steps": int(model.num_timesteps), "budget": steps,
+        "train_wall_s": round(train_s, 2), "wall_s": round(time.perf_counter() - t0, 2),
+        "steps_per_s": round(remaining / train_s, 1) if remaining and train_s else None,
+        "success_threshold": threshold,
+        "success": bool(threshold is not None and final["fitness_mean"] is not None
+                        and final["fitness_mean"] >= threshold),
+        "first_success_steps": next((r["steps"] for r in history if threshold is not None
+                                     and r["fitness_mean"] is not None
+                                     and r["fitness_mean"] >= threshold), None),
+        "best_fitness": max((r["fitness_mean"] for r in history
+                             if r["fitness_mean"] is not None), default=None),
+        "reward_origin": getattr(reward_fn, "origin", repr(reward_fn)),
+        "final": final, "evals": history,
+    }
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=_json_default))
+    venv.close()
+    if progress:
+        progress({"event": "done", "steps": metrics["steps"], "total": steps,
+                  "fitness": final["fitness_mean"], "success": metrics["success"]})
+    return TrainResult(out, metrics)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, RewardProgram):
+        return value.origin
+    return str(value)

@@ -1,0 +1,1 @@
+"""Running untrusted reward code: the runner, OS isolation, static checks, the smoke test."""

@@ -1,0 +1,382 @@
+"""The one way rewardsmith runs untrusted reward code: a job in the isolated worker.
+
+``run_sandboxed`` statically checks the candidate (no process is started when that fails), writes
+``reward.py`` and ``job.json`` into the job's folder, starts ``sandbox/worker.py`` under the OS
+isolation of :mod:`rewardsmith.sandbox.isolation`, streams the worker's progress events, and
+turns every outcome into a :class:`SandboxResult` whose ``error`` is a short message for the
+designer.
+
+The parent never imports or executes the candidate. Everything the worker leaves in its folder
+was written by untrusted code: it is read here as bounded JSON, never followed through a symlink,
+never unpickled (use :func:`read_sandbox_file` for other files too).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rewardsmith.errors import RewardsmithError
+from rewardsmith.resources import resource_dir
+from rewardsmith.sandbox.isolation import (
+    IsolationLimits,
+    JobCgroup,
+    build_command,
+    detect_isolation_layers,
+    package_root,
+    sandbox_uid,
+    scrubbed_env,
+)
+from rewardsmith.sandbox.jobs import JOBS  # kind names only: job modules load in the worker
+from rewardsmith.sandbox.static_check import RewardCheckError, check_source
+
+ERROR_KINDS = ("static", "load", "runtime", "contract", "smoke", "timeout", "cpu", "memory",
+               "crashed", "job")
+MAX_RESULT_BYTES = 8 << 20
+MAX_EVENT_BYTES = 1 << 20  # read per poll
+POLL_S = 0.05
+
+
+class SandboxUnavailableError(RewardsmithError):
+    """No network isolation is possible here and the caller did not allow running without it."""
+
+
+@dataclass
+class SandboxResult:
+    """The outcome of one sandboxed job.
+
+    Attributes:
+        ok: the job ran to the end and succeeded.
+        kind: the job kind (``"smoke"``, ``"train"``, ...).
+        result: what the job returned (JSON data), also on some failures (a failed smoke test).
+        error: a short, specific message for the designer, or None.
+        error_kind: one of ``ERROR_KINDS``, or None.
+        wall_s: seconds from the static check to the end.
+        layers: isolation layers that were active.
+        returncode: the sandbox's exit status (None when no process was started).
+        log_tail: last lines of the worker's output, for humans debugging (not for the LLM).
+    """
+
+    ok: bool
+    kind: str
+    result: dict[str, Any] | None
+    error: str | None
+    error_kind: str | None
+    wall_s: float
+    layers: list[str] = field(default_factory=list)
+    returncode: int | None = None
+    log_tail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form (for ``smoke.json`` and the run directory)."""
+        return asdict(self)
+
+
+def run_sandboxed(kind: str, reward_source: str, args: dict[str, Any], workdir: Path,
+                  limits: IsolationLimits | None = None,
+                  on_event: Callable[[dict[str, Any]], None] | None = None, *,
+                  allow_unsafe: bool = False, skip_static_check: bool = False) -> SandboxResult:
+    """Run one job on an untrusted reward program inside the isolated worker.
+
+    Args:
+        kind: a job kind in ``rewardsmith.sandbox.jobs.JOBS`` (``"smoke"``, ``"train"``).
+        reward_source: the candidate's source text; never imported here.
+        args: keyword arguments of the job (JSON data; paths relative to ``workdir``).
+        workdir: the job's folder: the only place the worker may write.
+        limits: resource limits; ``sandbox/policy.toml`` for ``kind`` by default.
+        on_event: receives each progress event (a dict) the job emits, as it happens.
+        allow_unsafe: run even when no network isolation is available (warns loudly).
+        skip_static_check: tests only: send the program straight to the worker, so that the
+            OS isolation is what gets tested.
+
+    Returns:
+        A :class:`SandboxResult`; failures of the candidate are results, not exceptions.
+
+    Raises:
+        SandboxUnavailableError: no network isolation here and ``allow_unsafe`` is False.
+    """
+    t0 = time.perf_counter()
+    if kind not in JOBS:
+        raise ValueError(f"unknown sandbox job kind {kind!r}; expected one of {sorted(JOBS)}")
+    issues = [] if skip_static_check else check_source(reward_source)
+    if issues:
+        return SandboxResult(False, kind, None, str(RewardCheckError(issues)), "static",
+                             time.perf_counter() - t0)
+    report = detect_isolation_layers()
+    _require_network_isolation(report, allow_unsafe)
+    limits = limits or IsolationLimits.from_policy(kind)
+    workdir = Path(workdir).resolve()
+    uid = sandbox_uid() if report.drop_uid else None
+    _prepare_workdir(workdir, reward_source, {
+        "kind": kind, "args": args, "limits": limits.to_dict(), "seccomp": report.seccomp,
+    }, uid)
+    argv = [sys.executable, "-I", "-B", str(resource_dir("sandbox") / "worker.py"),
+            "--pkg-root", str(package_root())]
+    cmd = build_command(report, limits, workdir, argv, uid)
+    cgroup = _job_cgroup(limits) if report.cgroup else None
+    try:
+        log_fd = _create_file(workdir / "worker.log", uid)
+        try:
+            proc = subprocess.Popen(cgroup.wrap(cmd) if cgroup else cmd, cwd=workdir,
+                                    env=scrubbed_env(workdir), stdin=subprocess.DEVNULL,
+                                    stdout=log_fd, stderr=log_fd, start_new_session=True)
+        finally:
+            os.close(log_fd)
+        status, timed_out, cpu_s = _wait(proc, limits.wall_s, workdir, on_event)
+        oom = cgroup is not None and cgroup.oom_killed()
+    finally:
+        if cgroup is not None:
+            cgroup.remove()
+    outcome = _read_json(workdir / "result.json")
+    result = _to_result(kind, outcome, status, (timed_out, cpu_s >= limits.cpu_s, oom),
+                        limits, _log_tail(workdir))
+    result.wall_s = time.perf_counter() - t0
+    result.layers = [name for name in report.active_names()
+                     if cgroup is not None or not name.startswith("cgroup")]
+    return result
+
+
+def _job_cgroup(limits: IsolationLimits) -> JobCgroup | None:
+    try:
+        return JobCgroup(limits)
+    except OSError as e:  # detected as writable, but not now: run without, and say so
+        warnings.warn(f"could not create the job's cgroup ({e}); running without cgroup limits",
+                      stacklevel=3)
+        return None
+
+
+def _require_network_isolation(report, allow_unsafe: bool) -> None:
+    if report.network_isolated:
+        return
+    message = ("no network isolation is available on this machine (neither bubblewrap nor "
+               "unshare could create a network namespace); install bubblewrap "
+               "(`apt-get install bubblewrap`) or allow user namespaces")
+    if not allow_unsafe:
+        raise SandboxUnavailableError(message + ", or pass allow_unsafe=True to run untrusted "
+                                      "reward code without it (not recommended)")
+    warnings.warn(f"RUNNING UNTRUSTED REWARD CODE WITHOUT NETWORK ISOLATION: {message}",
+                  stacklevel=3)
+
+
+def read_sandbox_file(path: Path, max_bytes: int = MAX_RESULT_BYTES, *,
+                      tail: bool = False) -> bytes | None:
+    """Read a file the sandbox wrote, safely: no symlinks, regular files only, bounded size.
+
+    Args:
+        path: the file, inside a job's folder.
+        max_bytes: larger files are refused (or, with ``tail``, only their end is read).
+        tail: read the last ``max_bytes`` of a larger file instead of refusing it.
+
+    Returns:
+        The content, or None when the file is missing, not a regular file, or too large.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        if info.st_size > max_bytes:
+            if not tail:
+                return None
+            f.seek(info.st_size - max_bytes)
+        return f.read(max_bytes)
+
+
+def write_sandbox_input(workdir: Path, name: str, write: Callable[[Any], None]) -> Path:
+    """Create a fresh input file in a job's folder (never through a planted symlink).
+
+    Args:
+        workdir: the job's folder (created if missing).
+        name: the file name.
+        write: called with the binary file object to fill, e.g. ``transitions.save``.
+    """
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    with os.fdopen(_create_file(workdir / name, None), "wb") as f:
+        write(f)
+    return workdir / name
+
+
+def _prepare_workdir(workdir: Path, source: str, job: dict[str, Any], uid: int | None) -> None:
+    """Write the inputs; hand the folder to the sandbox uid (a previous job's files included)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    for name in ("result.json", "result.json.tmp", "events.jsonl", "worker.log"):
+        _unlink(workdir / name)
+    for name, text in (("reward.py", source), ("job.json", json.dumps(job))):
+        fd = _create_file(workdir / name, uid)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+    if uid is not None:
+        for folder, dirs, files in os.walk(workdir):
+            for name in (*dirs, *files):
+                os.chown(os.path.join(folder, name), uid, uid, follow_symlinks=False)
+        os.chown(workdir, uid, uid)
+
+
+def _create_file(path: Path, uid: int | None) -> int:
+    """A new file (never through a symlink a previous job may have planted)."""
+    _unlink(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    if uid is not None:
+        os.fchown(fd, uid, uid)
+    return fd
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except IsADirectoryError:
+        raise RewardsmithError(f"{path} is a folder; remove it and run again") from None
+
+
+def _wait(proc: subprocess.Popen, wall_s: float, workdir: Path,
+          on_event: Callable[[dict[str, Any]], None] | None) -> tuple[int, bool, float]:
+    """Wait for the worker, streaming its events; kill the whole sandbox at the wall limit.
+
+    Returns:
+        The exit status, whether the wall limit was hit, and the CPU seconds the sandbox used.
+    """
+    deadline = time.monotonic() + wall_s
+    events = _EventTail(workdir / "events.jsonl")
+    timed_out, cpu_s = False, 0.0
+    try:
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if on_event is not None:
+                for event in events.read_new():
+                    on_event(event)
+            if pid:
+                proc.returncode = os.waitstatus_to_exitcode(status)
+                cpu_s = usage.ru_utime + usage.ru_stime
+                break
+            if time.monotonic() > deadline:
+                timed_out = True
+                _kill(proc)
+            time.sleep(POLL_S)
+    finally:
+        if proc.returncode is None:  # on_event raised, or KeyboardInterrupt
+            _kill(proc)
+            proc.wait()
+    if on_event is not None:
+        for event in events.read_new():
+            on_event(event)
+    return proc.returncode, timed_out, cpu_s
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    # The group holds bwrap; its pid-namespace init dies with it (--die-with-parent), and the
+    # kernel then kills every process left in the namespace.
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+class _EventTail:
+    """Reads the JSON lines appended to ``events.jsonl`` since the last call."""
+
+    def __init__(self, path: Path):
+        self.path, self.offset, self.partial, self.count = path, 0, b"", 0
+
+    def read_new(self) -> list[dict[str, Any]]:
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            return []
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return []
+            f.seek(self.offset)
+            chunk = f.read(MAX_EVENT_BYTES)
+        self.offset += len(chunk)
+        lines = (self.partial + chunk).split(b"\n")
+        self.partial = lines.pop()[-MAX_EVENT_BYTES:]
+        events = []
+        for line in lines:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(event, dict) and self.count < 100_000:
+                self.count += 1
+                events.append(event)
+        return events
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    data = read_sandbox_file(path)
+    try:
+        value = json.loads(data) if data else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _log_tail(workdir: Path, n_lines: int = 20) -> str:
+    data = read_sandbox_file(workdir / "worker.log", max_bytes=8192, tail=True) or b""
+    return "\n".join(data.decode("utf-8", "replace").splitlines()[-n_lines:])
+
+
+def _to_result(kind: str, outcome: dict[str, Any] | None, status: int,
+               stopped: tuple[bool, bool, bool], limits: IsolationLimits,
+               log_tail: str) -> SandboxResult:
+    """Map the worker's outcome (or its absence) to a result with a message for the designer.
+
+    ``stopped`` says whether the wall limit was hit, the CPU limit was reached, and the
+    cgroup's OOM killer struck.
+    """
+    timed_out, cpu_exceeded, oom = stopped
+
+    def fail(error_kind: str, error: str, result: Any = None) -> SandboxResult:
+        return SandboxResult(False, kind, result if isinstance(result, dict) else None,
+                             error[:4000], error_kind, 0.0, returncode=status, log_tail=log_tail)
+
+    if timed_out:
+        return fail("timeout", f"the {kind} job did not finish within its wall-time limit of "
+                    f"{limits.wall_s:g} s and was stopped; compute_reward may loop forever, "
+                    f"sleep, or be far too slow: use vectorised numpy with no Python loops over "
+                    f"the batch")
+    if outcome is not None and status in (0, 1):
+        if outcome.get("ok") is True and status == 0:
+            result = outcome.get("result")
+            return SandboxResult(True, kind, result if isinstance(result, dict) else
+                                 {"value": result}, None, None, 0.0, returncode=status,
+                                 log_tail=log_tail)
+        error_kind, error = outcome.get("error_kind"), outcome.get("error")
+        if error_kind in ERROR_KINDS and isinstance(error, str):
+            return fail(error_kind, error, outcome.get("result"))
+    signum = status - 128 if status > 128 else -status if status < 0 else 0
+    if signum == signal.SIGXCPU or (signum == signal.SIGKILL and cpu_exceeded):
+        return fail("cpu", f"the {kind} job used more than its CPU-time limit of "
+                    f"{limits.cpu_s} s and was stopped; compute_reward is far too slow")
+    if oom:
+        return fail("memory", f"the {kind} job's processes together used more than their "
+                    f"memory limit of {limits.memory_mb + 512} MB and were killed; "
+                    f"compute_reward must not build large arrays or start processes")
+    if signum:
+        try:
+            name = signal.Signals(signum).name
+        except ValueError:
+            name = f"signal {signum}"
+        return fail("crashed", f"the {kind} job was killed by {name}; this happens when "
+                    f"compute_reward exhausts memory (limit {limits.memory_mb} MB) or the "
+                    f"stack (deep recursion), or when it kills its own process")
+    reason = [line for line in log_tail.splitlines() if line.startswith("rewardsmith worker:")]
+    detail = f" ({reason[-1][:300]})" if reason else ""
+    return fail("crashed", f"the {kind} job exited with status {status} before writing its "
+                f"result{detail}; compute_reward must return its values, not end the process")

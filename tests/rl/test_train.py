@@ -1,0 +1,49 @@
+"""rewardsmith.train: artifacts on disk, periodic evaluation, continuing from a checkpoint."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rewardsmith.rl.training import train
+
+
+def test_train_writes_artifacts(tmp_path):
+    events = []
+    result = train(task="pendulum-balance", steps=2048, out=tmp_path, progress=events.append,
+                   eval_every=1024)
+    for name in ("metrics.json", "policy.zip", "vecnormalize.pkl", "video.mp4"):
+        assert (tmp_path / name).is_file(), name
+    assert (tmp_path / "video.mp4").stat().st_size > 1000
+    assert any((tmp_path / "tensorboard").rglob("events.out.tfevents*"))
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["task"] == "pendulum-balance" and metrics["steps"] >= 2048
+    assert len(metrics["evals"]) >= 2
+    final = metrics["final"]
+    assert 0.0 <= final["fitness_mean"] <= 1.0 and final["success_rate"] is not None
+    assert set(final["component_returns"]) == {"upright", "centred", "effort"}
+    assert metrics["evals"][0]["training_components"]["upright"]["mean"] > 0
+    kinds = {e["event"] for e in events}
+    assert {"start", "eval", "done"} <= kinds
+    assert result.fitness == final["fitness_mean"]
+
+
+def test_continue_from_checkpoint(tmp_path):
+    train(task="pendulum-balance", steps=1024, out=tmp_path / "a", video=False)
+    result = train(task="pendulum-balance", steps=2048, out=tmp_path / "b", video=False,
+                   init_from=tmp_path / "a")
+    assert result.metrics["steps"] >= 2048
+    assert result.metrics["evals"][0]["steps"] > 1024
+
+
+def test_should_stop_ends_training_early(tmp_path):
+    result = train(task="pendulum-balance", steps=20_000, out=tmp_path, video=False,
+                   eval_every=1000, should_stop=lambda record: True)
+    assert result.metrics["steps"] < 20_000
+
+
+@pytest.mark.slow
+def test_pendulum_reaches_success_within_default_budget(tmp_path):
+    result = train(task="pendulum-balance", out=tmp_path, video=False)
+    assert result.success, result.metrics["final"]
