@@ -24,10 +24,10 @@ def _ppo_steps_per_s(wrapped: bool, steps: int, seed: int) -> float:
     from stable_baselines3.common.monitor import Monitor
     from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
 
-    from rewardsmith.contract.reward import load_reward
     from rewardsmith.envs.registry import get_task
     from rewardsmith.rl.hyperparams import NORMALIZE, hyperparams
     from rewardsmith.rl.make_env import make_vec_env
+    from rewardsmith.rl.reward_program import load_reward
     from rewardsmith.rl.wrappers import VecRewardWrapper
 
     torch.set_num_threads(1)

@@ -35,7 +35,7 @@ def _job_args(steps: int, seed: int) -> dict:
 
 def outside(source: str, steps: int, seed: int, workdir: Path) -> tuple[float, float]:
     """Train in this process; returns (training steps/s, whole-job steps/s)."""
-    from rewardsmith.contract.reward import load_reward
+    from rewardsmith.rl.reward_program import load_reward
     from rewardsmith.rl.training import train
 
     t0 = time.perf_counter()

@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "design": "rewardsmith.run.api",
     "train": "rewardsmith.rl.training",
-    "load_reward": "rewardsmith.contract.reward",
+    "load_reward": "rewardsmith.rl.reward_program",
     "describe_env": "rewardsmith.envs.registry",
     "register_env_description": "rewardsmith.envs.registry",
     "register_task": "rewardsmith.envs.registry",

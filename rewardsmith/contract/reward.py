@@ -1,24 +1,19 @@
-"""The reward contract (DESIGN.md): loading trusted reward programs and checking their output.
+"""The reward contract (DESIGN.md): what a reward program is, and the check of its output.
 
 A reward program is a module defining ``compute_reward(state, action, next_state)`` that returns
-``(total (B,), {name: (B,)})``. Here we load *trusted* files (the reference rewards, a user's own
-file). LLM-written candidates never go through this path in the main process: they run inside
-the sandbox worker (see ``rewardsmith.sandbox.runner``).
+``(total (B,), {name: (B,)})``. Both sides of the sandbox import this module: the worker checks a
+candidate's output with it, and the wrappers check a trusted reward's. Loading a trusted program
+into the calling process is :mod:`rewardsmith.rl.reward_program`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import sys
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from rewardsmith.errors import RewardContractError, RewardLoadError
+from rewardsmith.errors import RewardContractError
 
 
 class RewardFn(Protocol):
@@ -35,78 +30,6 @@ class RewardFn(Protocol):
 
     def __call__(self, state: Any, action: np.ndarray, next_state: Any
                  ) -> tuple[np.ndarray, dict[str, np.ndarray]]: ...
-
-
-class RewardProgram:
-    """A loaded reward program: callable like :class:`RewardFn`, with its source kept."""
-
-    def __init__(self, fn: RewardFn, source: str, origin: str):
-        self.fn = fn
-        self.source = source
-        self.origin = origin
-
-    def __call__(self, state: Any, action: np.ndarray, next_state: Any
-                 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        return self.fn(state, action, next_state)
-
-    def __repr__(self) -> str:
-        return f"RewardProgram(origin={self.origin!r})"
-
-
-def load_reward(path_or_source: str | Path, env: str | None = None) -> RewardProgram:
-    """Load a trusted reward program from a file path or from source text.
-
-    Args:
-        path_or_source: a ``.py`` file, or the source of one (anything containing a newline).
-        env: optional env id: the program is then called once on a recorded transition of that
-            env, so a wrong field name fails here and not deep inside training.
-
-    Returns:
-        A callable :class:`RewardProgram`.
-
-    Raises:
-        RewardLoadError: missing file, syntax error, or no ``compute_reward``.
-        RewardContractError: the test call on ``env`` broke the contract.
-    """
-    text = str(path_or_source)
-    if "\n" in text or "def compute_reward" in text:
-        source, origin = text, "<source>"
-    else:
-        path = Path(text)
-        if not path.is_file():
-            raise RewardLoadError(f"reward file {path} does not exist")
-        source, origin = path.read_text(), str(path)
-    program = RewardProgram(_import_source(source, origin), source, origin)
-    if env is not None:
-        from rewardsmith.rl.transitions import record_transitions
-
-        state, action, next_state = record_transitions(env, n_steps=4, seed=0).as_batch()
-        validate_reward_output(program(state, action, next_state), state.batch_size)
-    return program
-
-
-def _import_source(source: str, origin: str) -> RewardFn:
-    """Import trusted source as a real module (so tracebacks show its lines)."""
-    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
-    folder = Path(tempfile.gettempdir()) / "rewardsmith_rewards"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"reward_{digest}.py"
-    if not path.exists():
-        path.write_text(source)
-    name = f"rewardsmith_reward_{digest}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except SyntaxError as e:
-        raise RewardLoadError(f"{origin}: syntax error on line {e.lineno}: {e.msg}") from e
-    sys.modules[name] = module  # pickling (SubprocVecEnv) can find it again
-    fn = getattr(module, "compute_reward", None)
-    if not callable(fn):
-        raise RewardLoadError(
-            f"{origin} defines no function compute_reward(state, action, next_state)"
-        )
-    return fn
 
 
 def validate_reward_output(output: Any, batch_size: int

@@ -9,13 +9,26 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from rewardsmith.designers.base import Designer
+from rewardsmith.designers.candidates import CandidateRecord
+from rewardsmith.designers.critic import Critic
+from rewardsmith.designers.llm import LLMDesigner
+from rewardsmith.designers.offline.adapter import OfflineDesignerAdapter
+from rewardsmith.envs.registry import get_description, get_task
 from rewardsmith.envs.task_resolution import resolve_task
 from rewardsmith.errors import RewardsmithError
+from rewardsmith.evaluator import Candidate, EvaluationReport, HalvingConfig, evaluate_candidates
+from rewardsmith.feedback.source import make_feedback_source
 from rewardsmith.feedback.sources import check_kind
+from rewardsmith.llm import LLMClient, LLMConfig
+from rewardsmith.rl.reward_program import load_reward
+from rewardsmith.run.best import BestTracker
 from rewardsmith.run.config import DesignConfig, make_config
+from rewardsmith.run.loop import DesignLoop
 from rewardsmith.run_dir import RunDir, read_json, versions, write_json
 
 DEFAULT_TASK = "cheetah-run-backwards"
+DEFAULT_STEPS = 300_000  # a candidate's budget when the task names none
 
 
 class DesignRun:
@@ -46,8 +59,6 @@ class DesignRun:
 
     def load_best_reward(self) -> Any:
         """The best reward as a callable (it ran in the sandbox already; you chose to trust it)."""
-        from rewardsmith.contract.reward import load_reward
-
         return load_reward(self.best_reward_path)
 
     def __repr__(self) -> str:
@@ -64,10 +75,6 @@ def _slug(text: str) -> str:
 def make_designer(config: DesignConfig, record_dir: Path, say: Callable[[str], None]
                   ) -> tuple[Any, Any]:
     """The designer the config asks for, and the LLM client (None for the offline designer)."""
-    from rewardsmith.designers.llm import LLMDesigner
-    from rewardsmith.designers.offline.adapter import OfflineDesignerAdapter
-    from rewardsmith.llm import LLMClient, LLMConfig
-
     llm_config = None
     if config.designer != "offline":
         llm_config = LLMConfig.load(model=config.model, base_url=config.base_url,
@@ -139,13 +146,60 @@ def resume(path: str | Path, *, on_event: Callable[[dict], None] | None = None,
     return _execute(run, config, on_event, say)
 
 
+class SandboxedEvaluator:
+    """The loop's evaluator: sandboxed trainings under successive halving.
+
+    Args:
+        task: the built-in task whose fitness ranks candidates, or None.
+        config: the run's settings (budget, workers, executor, seeds, halving).
+        steps: the training budget per candidate.
+        on_event: receives the evaluator's events.
+    """
+
+    def __init__(self, task: Any, config: DesignConfig, steps: int,
+                 on_event: Callable[[dict], None] | None = None):
+        self.task, self.config, self.steps, self.on_event = task, config, steps, on_event
+
+    def evaluate(self, candidates: list[CandidateRecord], out_dir: Path) -> EvaluationReport:
+        """Train and score ``candidates`` in ``out_dir`` (resumes what is already there)."""
+        config = self.config
+        # Without a task there is no fitness to cut on: every candidate trains the whole budget.
+        halving = config.halving_config() if self.task else HalvingConfig.full_budget()
+        return evaluate_candidates(
+            self.task, [Candidate(r.id, r.source) for r in candidates], out_dir,
+            steps=self.steps, workers=config.workers, executor=config.executor,
+            halving=halving, on_event=self.on_event, env=config.env_id, seed=config.seed,
+            reeval_seeds=config.reeval_seeds, train_kwargs=config.train_kwargs,
+            ray_address=config.ray_address)
+
+
+def build_loop(run: RunDir, config: DesignConfig, designer: Designer, client: Any,
+               on_event: Callable[[dict], None] | None, say: Callable[[str], None]
+               ) -> DesignLoop:
+    """The design loop with the parts ``config`` asks for (tests build it with their own)."""
+    task = get_task(config.task_id) if config.task_id else None
+    steps = int(config.steps or (task.default_steps if task else DEFAULT_STEPS))
+    critic = Critic(config.env_id, config.env_kwargs,
+                    client if config.critic_review else None,
+                    allow_unsafe=config.allow_unsafe_sandbox)
+    feedback = make_feedback_source(
+        config.feedback, steps=steps, text=config.text, seed=config.seed,
+        iteration_dir=run.iteration, rank_mode=config.rank_mode,
+        oracle_beta=config.oracle_beta, oracle_mistake_rate=config.oracle_mistake_rate,
+        announce=say)
+    return DesignLoop(run, config, description=get_description(config.env_id),
+                      designer=designer, critic=critic,
+                      evaluator=SandboxedEvaluator(task, config, steps, on_event),
+                      feedback=feedback,
+                      best=BestTracker(run, task, by_preference=config.feedback != "reflection"),
+                      on_event=on_event, say=say)
+
+
 def _execute(run: RunDir, config: DesignConfig, on_event: Callable[[dict], None] | None,
              say: Callable[[str], None]) -> DesignRun:
-    from rewardsmith.run.loop import DesignLoop
-
     designer, client = make_designer(config, run.llm_dir, say)
     try:
-        DesignLoop(run, config, designer, client, on_event, say).execute()
+        build_loop(run, config, designer, client, on_event, say).execute()
     finally:
         if client is not None:
             client.close()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from rewardsmith.errors import RewardsmithError, describe_validation_error
 from rewardsmith.evaluator.halving import DEFAULT_RUNGS, HalvingConfig
 
 
@@ -60,10 +61,6 @@ class DesignConfig(BaseModel):
 
 def make_config(**values: Any) -> DesignConfig:
     """A :class:`DesignConfig`, or a :class:`RewardsmithError` that names each bad setting."""
-    from pydantic import ValidationError
-
-    from rewardsmith.errors import RewardsmithError, describe_validation_error
-
     try:
         return DesignConfig(**values)
     except ValidationError as e:

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from rewardsmith.designers.base import Designer, DesignRequest, Outcome
-from rewardsmith.designers.candidates import produce_candidates
+from rewardsmith.designers.candidates import CandidateRecord, produce_candidates
 from rewardsmith.designers.critic import Critic
-from rewardsmith.envs.registry import get_description, get_task
+from rewardsmith.envs.descriptions import EnvDescription
 from rewardsmith.feedback import sources
 from rewardsmith.feedback.analyzer import analyze
-from rewardsmith.feedback.oracle import SyntheticOracle
+from rewardsmith.feedback.source import FeedbackSource
 from rewardsmith.run.best import BestTracker
 from rewardsmith.run.config import DesignConfig
 from rewardsmith.run_dir import RunDir, read_json, write_json, write_text
@@ -25,32 +25,48 @@ from rewardsmith.run_dir import RunDir, read_json, write_json, write_text
 EventFn = Callable[[dict[str, Any]], None]
 
 
+class CandidateEvaluator(Protocol):
+    """Trains and scores one iteration's accepted candidates (the sandboxed evaluator).
+
+    The returned report has ``ranking`` (ids, best first) and ``result(id)`` with ``state``
+    (``"failed"``, ``"stopped"`` or finished), ``fitness``, ``error`` and ``signatures``; the
+    candidates' ``metrics.json`` and ``video.mp4`` are in their folders under ``out_dir``.
+    """
+
+    def evaluate(self, candidates: list[CandidateRecord], out_dir: Path) -> Any:
+        """Score ``candidates`` (resumable: a finished ``out_dir`` returns at once)."""
+
+
 class DesignLoop:
-    """Runs (or resumes) one design run.
+    """Runs (or resumes) one design run: it only sequences the parts it is given.
 
     Args:
         run: the run directory (``run.json`` already written).
-        config: the run's settings.
-        designer: the LLM or offline designer.
-        client: the LLM client for the critic's review (None: no review).
+        config: the run's settings (text, K, N, repairs, workers, stop on success).
+        description: the env description the designer sees.
+        designer: writes and repairs candidates (LLM or offline).
+        critic: static check, smoke test and review of each draft.
+        evaluator: trains and scores the accepted candidates.
+        feedback: turns an iteration into the next prompt's feedback.
+        best: the best so far (``state.json`` and ``best/``).
         on_event: receives progress events (dicts) for display and the log.
         say: prints a line for the user.
     """
 
-    def __init__(self, run: RunDir, config: DesignConfig, designer: Designer, client: Any,
-                 on_event: EventFn | None = None, say: Callable[[str], None] = print):
+    def __init__(self, run: RunDir, config: DesignConfig, *, description: EnvDescription,
+                 designer: Designer, critic: Critic, evaluator: CandidateEvaluator,
+                 feedback: FeedbackSource, best: BestTracker, on_event: EventFn | None = None,
+                 say: Callable[[str], None] = print):
         self.run = run
         self.config = config
+        self.description = description
         self.designer = designer
-        self.task = get_task(config.task_id) if config.task_id else None
-        self.description = get_description(config.env_id)
-        self.critic = Critic(config.env_id, config.env_kwargs,
-                             client if config.critic_review else None,
-                             allow_unsafe=config.allow_unsafe_sandbox)
+        self.critic = critic
+        self.evaluator = evaluator
+        self.feedback = feedback
+        self.best = best
         self.on_event = on_event or (lambda event: None)
         self.say = say
-        self.best = BestTracker(run, self.task, by_preference=config.feedback != "reflection")
-        self.steps = int(config.steps or (self.task.default_steps if self.task else 300_000))
 
     def execute(self) -> dict[str, Any]:
         """Run the remaining iterations; returns the final state (also in ``state.json``).
@@ -105,14 +121,17 @@ class DesignLoop:
         accepted = [r for r in records if r.accepted]
         self.say(f"iteration {i}: {len(accepted)} of {len(records)} candidates passed the "
                  f"critic and the smoke test")
-        report = self._evaluate(i, accepted) if accepted else None
+        report = (self.evaluator.evaluate(accepted, self.run.iteration(i))
+                  if accepted else None)
         scored = self._score(i, records, report)
-        fb = self._feedback(i, scored, report.ranking if report else None)
+        fb = self.feedback.give(i, scored, report.ranking if report else None, self.best)
         write_text(self.run.iteration(i) / "feedback.md", fb.text)
         if fb.ranking is not None:
             fb.ranking.save(self.run.iteration(i) / "ranking.json")
         self.best.consider(i, scored, fb.order, report)
-        top = next((c for c in scored if c.id == fb.order[0]), None) if fb.order else None
+        this = {c.id: c for c in scored}
+        # the first *trained* candidate of the order: a failed one is never called the best
+        top = next((this[cid] for cid in fb.order if cid in this and not this[cid].failed), None)
         line = (f"iteration {i}: best {top.id} "
                 f"(task score {top.fitness if top.fitness is not None else 'n/a'}); "
                 f"{sum(c.failed for c in scored)} of {len(scored)} failed"
@@ -124,19 +143,8 @@ class DesignLoop:
         write_json(self.run.iteration(i) / "summary.json", summary)
         return summary
 
-    def _evaluate(self, i: int, accepted: list) -> Any:
-        from rewardsmith.evaluator import Candidate, HalvingConfig, evaluate_candidates
-
-        # Without a task there is no fitness to cut on: every candidate trains the whole budget.
-        halving = self.config.halving_config() if self.task else HalvingConfig.full_budget()
-        return evaluate_candidates(
-            self.task, [Candidate(r.id, r.source) for r in accepted], self.run.iteration(i),
-            steps=self.steps, workers=self.config.workers, executor=self.config.executor,
-            halving=halving, on_event=self.on_event, env=self.config.env_id,
-            seed=self.config.seed, reeval_seeds=self.config.reeval_seeds,
-            train_kwargs=self.config.train_kwargs, ray_address=self.config.ray_address)
-
-    def _score(self, i: int, records: list, report: Any) -> list[sources.ScoredCandidate]:
+    def _score(self, i: int, records: list[CandidateRecord], report: Any
+               ) -> list[sources.ScoredCandidate]:
         scored = []
         for record in records:
             folder = self.run.candidate(i, int(record.id.split("_")[1]))
@@ -160,26 +168,6 @@ class DesignLoop:
                 video if video.is_file() else None, result.error,
                 dict(final.get("component_returns", {}))))
         return scored
-
-    def _feedback(self, i: int, scored: list[sources.ScoredCandidate],
-                  ranking: list[str] | None) -> sources.Feedback:
-        kind = self.config.feedback
-        trained = [c for c in scored if not c.failed]
-        if kind == "reflection" or len(trained) < 2:
-            return sources.reflection_feedback(i, self.steps, scored, self.best.scored_best(),
-                                               ranking)
-        if kind == "synthetic":
-            oracle = SyntheticOracle(rationality_beta=self.config.oracle_beta,
-                                     mistake_rate=self.config.oracle_mistake_rate,
-                                     seed=self.config.seed + i)
-            ranking = sources.synthetic_ranking(scored, oracle)
-        else:
-            ranking = sources.human_ranking(scored, self.run.iteration(i),
-                                            title=self.config.text,
-                                            context=f"Iteration {i}: pick the rollout closest to "
-                                                    f"“{self.config.text}” and the furthest.",
-                                            mode=self.config.rank_mode, announce=self.say)
-        return sources.preference_feedback(i, scored, ranking, self.best.changes())
 
     def _scored_from_summary(self, summary: dict[str, Any]) -> list[sources.ScoredCandidate]:
         out = []

@@ -10,6 +10,7 @@ from typing import Any
 
 from rewardsmith.errors import RewardsmithError
 from rewardsmith.feedback.sources import ScoredCandidate, text_feedback
+from rewardsmith.run.api import resume
 from rewardsmith.run_dir import RunDir, read_json, write_json
 
 
@@ -65,6 +66,4 @@ def refine(path: str | Path, sentence: str, candidate: str | None = None, *,
     write_json(pending, {"sentence": sentence, "candidate_id": scored.id, "prompt": prompt,
                          "previous": [{**chosen, "id": scored.id, "video": None}]})
     say(f"refining {scored.id} with: {sentence!r} (iteration {nxt})")
-    from rewardsmith.run.api import resume
-
     return resume(run.root, on_event=on_event, say=say)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rewardsmith.contract.reward import load_reward, validate_reward_output
+from rewardsmith.contract.reward import validate_reward_output
 from rewardsmith.errors import RewardContractError, RewardLoadError
+from rewardsmith.rl.reward_program import load_reward
 
 GOOD = """
 import numpy as np

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rewardsmith.contract.reward import load_reward
 from rewardsmith.designers.offline import (
     CandidateOutcome,
     OfflineDesigner,
@@ -21,6 +20,7 @@ from rewardsmith.designers.offline import (
 from rewardsmith.envs.descriptions import ActionRow, EnvDescription, Field
 from rewardsmith.envs.intent import parse_feedback, parse_task
 from rewardsmith.envs.registry import all_tasks, get_description
+from rewardsmith.rl.reward_program import load_reward
 from rewardsmith.rl.transitions import record_transitions
 from rewardsmith.sandbox.static_check import check_source
 

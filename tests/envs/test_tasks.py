@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rewardsmith.contract.reward import load_reward, validate_reward_output
+from rewardsmith.contract.reward import validate_reward_output
 from rewardsmith.envs.registry import all_tasks, get_task, task_ids
+from rewardsmith.rl.reward_program import load_reward
 from rewardsmith.rl.transitions import record_transitions
 
 REQUIRED = ["pendulum-balance", "cheetah-run", "cheetah-run-backwards", "cheetah-flip",

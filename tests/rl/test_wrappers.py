@@ -10,9 +10,9 @@ from gymnasium.utils.env_checker import check_env as gym_check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 from rewardsmith import CaptureState, RewardWrapper, VecRewardWrapper, make_vec_env
-from rewardsmith.contract.reward import load_reward
 from rewardsmith.envs.registry import get_description, get_task
 from rewardsmith.errors import RewardContractError
+from rewardsmith.rl.reward_program import load_reward
 
 HEIGHT_REWARD = """
 import numpy as np

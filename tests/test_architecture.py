@@ -1,0 +1,54 @@
+"""The package's layers, checked from the test suite: import-linter's contracts (pyproject.toml)
+and the one entry point it cannot see, ``sandbox/worker.py``."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_linter_contracts_are_kept():
+    lint = Path(sys.executable).with_name("lint-imports")
+    done = subprocess.run([str(lint), "--no-cache", "--no-logo"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 broken" in done.stdout
+
+
+def test_the_worker_imports_only_the_stdlib_the_jobs_and_the_errors():
+    tree = ast.parse((ROOT / "sandbox" / "worker.py").read_text())
+    ours = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        else:
+            continue
+        for name in names:
+            top = name.split(".")[0]
+            assert top in sys.stdlib_module_names or top in {"rewardsmith", "numpy", "seccomp",
+                                                             "pyseccomp"}, name
+            if top == "rewardsmith":
+                ours.add(name)
+    assert ours == {"rewardsmith.errors", "rewardsmith.sandbox.jobs"}
+
+
+def test_every_job_module_loads_without_the_parent_side():
+    # A fresh interpreter: importing each job must not pull in the evaluator, the designers,
+    # the LLM client or the CLI (they hold API keys and start threads and servers).
+    code = ("import sys\n"
+            "from rewardsmith.sandbox.jobs import JOBS, job_function\n"
+            "for kind in JOBS: job_function(kind)\n"
+            "bad = [m for m in sys.modules if m.split('.')[:2] in (['rewardsmith', 'run'], "
+            "['rewardsmith', 'evaluator'], ['rewardsmith', 'designers'], ['rewardsmith', 'llm'], "
+            "['rewardsmith', 'cli'], ['rewardsmith', 'feedback']) or m in ('openai', 'ray')]\n"
+            "print(bad)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
