@@ -7,6 +7,8 @@ torch, SB3 or MuJoCo until they are used.
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import sys
 from typing import Any
 
 __version__ = "0.1.0"
@@ -25,6 +27,32 @@ _EXPORTS = {
 }
 
 __all__ = ["__version__", *_EXPORTS]
+
+# Modules of the flat layout that users imported directly, and where their names live now.
+_MOVED = {
+    "rewardsmith.descriptions": "rewardsmith.envs (EnvDescription, Field, ActionRow, build_layout)",
+    "rewardsmith.locomotion": "rewardsmith.envs (LocomotionSpec)",
+    "rewardsmith.reward": "rewardsmith (load_reward) or rewardsmith.contract.reward",
+    "rewardsmith.wrappers": "rewardsmith (RewardWrapper, VecRewardWrapper, CaptureState)",
+    "rewardsmith.make_env": "rewardsmith (make_vec_env)",
+    "rewardsmith.registry": "rewardsmith (describe_env, register_env_description, register_task)",
+    "rewardsmith.tasks": "rewardsmith.envs.tasks",
+    "rewardsmith.training": "rewardsmith (train)",
+}
+
+
+class _MovedModuleFinder(importlib.abc.MetaPathFinder):
+    """Turn an import of a moved module into an error that names its new home."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> None:
+        if fullname in _MOVED:
+            raise ModuleNotFoundError(f"{fullname} has moved: import from {_MOVED[fullname]}",
+                                      name=fullname)
+        return None
+
+
+if not any(isinstance(f, _MovedModuleFinder) for f in sys.meta_path):
+    sys.meta_path.append(_MovedModuleFinder())  # last: consulted only when nothing else found it
 
 
 def __getattr__(name: str) -> Any:

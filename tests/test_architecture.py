@@ -52,3 +52,23 @@ def test_every_job_module_loads_without_the_parent_side():
                           timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_importing_every_module_leaves_the_public_functions_in_place():
+    import importlib
+    import pkgutil
+
+    import rewardsmith
+
+    for info in pkgutil.walk_packages(rewardsmith.__path__, "rewardsmith."):
+        if not info.name.startswith("rewardsmith.testing") and info.name != "rewardsmith.__main__":
+            importlib.import_module(info.name)
+    for name in rewardsmith.__all__[1:]:
+        assert callable(getattr(rewardsmith, name)), name
+
+
+def test_a_module_of_the_old_layout_names_its_new_home():
+    import pytest
+
+    with pytest.raises(ModuleNotFoundError, match="moved: import from rewardsmith.envs"):
+        __import__("rewardsmith.descriptions")
