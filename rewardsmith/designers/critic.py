@@ -7,13 +7,16 @@ number of times, before any training is spent on it.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rewardsmith.sandbox.static_check import RewardCheckError, check_source
+from rewardsmith.sandbox.smoke_test import run_smoke_test
 from rewardsmith.templates import render_template
+
+MAX_REASONS = 10  # reasons of a review kept for the designer
+MAX_REVIEW_CHARS = 500  # per reason, and for the suggested fix
+MAX_DECODE_TRIES = 100  # "{" positions tried when looking for the verdict in a reply
 
 
 @dataclass
@@ -58,14 +61,15 @@ class Critic:
 
     def check(self, source: str, workdir: Path, task_text: str, env_text: str,
               key: str) -> Verdict:
-        """Run every stage on ``source``; ``workdir`` holds the smoke test's files."""
-        issues = check_source(source)
-        if issues:
-            return Verdict(False, "static", str(RewardCheckError(issues)))
-        from rewardsmith.sandbox.smoke_test import run_smoke_test
+        """Run every stage on ``source``; ``workdir`` holds the smoke test's files.
 
+        The static stage is the sandbox runner's own check (it runs once, before anything is
+        recorded or started): its ``"static"`` failure becomes this verdict's ``"static"`` stage.
+        """
         result = run_smoke_test(source, self.env_id, workdir, self.env_kwargs,
                                 **self.sandbox_options)
+        if result.error_kind == "static":
+            return Verdict(False, "static", result.error)
         smoke = result.result if isinstance(result.result, dict) else None
         if not result.ok:
             message = result.error or (smoke or {}).get("message") or "the smoke test failed"
@@ -84,28 +88,70 @@ class Critic:
                                  n=1, temperature=0.0, purpose="critic", sample_key=key)
         verdict = parse_review(reply.texts[0])
         if verdict is None:  # an unreadable review must not block training
-            return Verdict(True, "passed", reasons=["critic reply was not valid JSON; ignored"],
-                           smoke=smoke)
+            return Verdict(True, "passed", reasons=["critic reply had no readable JSON verdict; "
+                                                    "ignored"], smoke=smoke)
         accepted, reasons, fix = verdict
-        message = "" if accepted else "A reviewer rejected this reward: " + "; ".join(reasons) \
-            + (f". Suggested fix: {fix}" if fix else "")
+        message = "" if accepted else "A reviewer rejected this reward: " \
+            + ("; ".join(reasons) or "no reason given") + (f". Suggested fix: {fix}" if fix else "")
         return Verdict(accepted, "passed" if accepted else "review", message, reasons, smoke)
 
 
 def parse_review(text: str) -> tuple[bool, list[str], str] | None:
-    """Read the critic's JSON verdict (tolerating a code fence or prose around it)."""
-    match = re.search(r"\{.*\}", text, re.DOTALL)
-    if not match:
+    """Read the critic's JSON verdict (tolerating a code fence or prose around it).
+
+    The reply is whatever an LLM wrote, so this never raises. It reads the first JSON object in
+    ``text`` that has a ``"verdict"`` key; ``"reasons"`` may be a list (items that are null or
+    blank are dropped), a single string (one reason), or missing, null or anything else (no
+    reasons). Reasons and the fix are clipped (:data:`MAX_REASONS`, :data:`MAX_REVIEW_CHARS`)
+    because they go back to the designer as part of its next prompt.
+
+    Returns:
+        ``(accepted, reasons, fix)``, or None when no object with a ``"verdict"`` of ``"accept"``
+        or ``"reject"`` is found: the caller then accepts the candidate, since an unreadable
+        review must not block training.
+    """
+    data = _first_verdict_object(text)
+    if data is None:
         return None
-    try:
-        data = json.loads(match.group(0))
-    except json.JSONDecodeError:
+    verdict = data["verdict"]
+    if not isinstance(verdict, str) or verdict.strip().lower() not in ("accept", "reject"):
         return None
-    verdict = str(data.get("verdict", "")).strip().lower()
-    if verdict not in ("accept", "reject"):
-        return None
-    reasons = [str(r) for r in data.get("reasons", []) if str(r).strip()]
-    return verdict == "accept", reasons, str(data.get("fix", "") or "")
+    reasons = data.get("reasons")
+    if isinstance(reasons, str):
+        reasons = [reasons]
+    elif not isinstance(reasons, list):
+        reasons = []
+    reasons = [_clip(str(r)) for r in reasons if r is not None and str(r).strip()]
+    fix = data.get("fix")
+    fix = "" if fix is None else _clip(str(fix))
+    return verdict.strip().lower() == "accept", reasons[:MAX_REASONS], fix
+
+
+def _first_verdict_object(text: str) -> dict[str, Any] | None:
+    """The first JSON object in ``text`` with a ``"verdict"`` key, or None.
+
+    Decoding is tried at each ``{`` in turn (at most :data:`MAX_DECODE_TRIES`), so prose with
+    braces before the object, or a second object after it, does not hide it; deeply nested or
+    malformed JSON is skipped rather than raised.
+    """
+    decoder = json.JSONDecoder()
+    start = text.find("{")
+    for _ in range(MAX_DECODE_TRIES):
+        if start < 0:
+            return None
+        try:
+            value, _end = decoder.raw_decode(text, start)
+        except (ValueError, RecursionError):
+            value = None
+        if isinstance(value, dict) and "verdict" in value:
+            return value
+        start = text.find("{", start + 1)
+    return None
+
+
+def _clip(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= MAX_REVIEW_CHARS else text[:MAX_REVIEW_CHARS - 3] + "..."
 
 
 def _smoke_summary(smoke: dict | None) -> str:

@@ -1,5 +1,11 @@
 """Read a task text, and plain-language feedback, into intents the composer can act on.
 
+This is the one place that reads what a user typed: the offline designer composes its reward
+from :func:`parse_task`, and :mod:`rewardsmith.envs.task_resolution` picks the env
+(:func:`env_named_in`) and the built-in task whose fitness scores candidates from the same
+reading, so a text cannot mean "backwards" to one and "forward" to the other. It reads text
+only: it never looks at tasks or what scores them.
+
 The offline designer has no language model, so it understands a fixed vocabulary: behaviours
 (move, hop, jump, flip, spin, stand, kneel, sit, raise arms, balance), directions and speeds, and
 feedback complaints ("falls over", "wrong direction", "jittery"). Body and joint words ("left
@@ -17,10 +23,21 @@ from dataclasses import dataclass, field
 
 from rewardsmith.envs.descriptions import EnvDescription
 
+# Words that name a robot -> env id (checked in this order: "half cheetah" before "cheetah").
+ENV_WORDS: list[tuple[str, str]] = [
+    (r"half[\s_-]?cheetah|cheetah", "HalfCheetah-v5"),
+    (r"hopper|one[\s-]legged", "Hopper-v5"),
+    (r"walker|biped|two[\s-]legged", "Walker2d-v5"),
+    (r"\bants?\b|quadruped|four[\s-]legged", "Ant-v5"),
+    (r"humanoid|human|person", "Humanoid-v5"),
+    (r"pendulum|pole|cart", "InvertedPendulum-v5"),
+]
+
 BEHAVIOURS = ("balance", "flip", "spin", "kneel", "sit", "raise_arms", "stand", "jump", "move")
 
 _PATTERNS = {
-    "balance": r"\bbalanc\w*|\bpole\b",
+    # The pole and the pendulum are only ever there to be balanced.
+    "balance": r"\bbalanc\w*|\bpole\b|\bpendulum\b",
     "flip": r"\b(back|front)?\s?-?flip\w*|\bsomersault\w*",
     "spin": r"\b(spin\w*|turn(s|ing)?|rotat\w*|twirl\w*|pirouette\w*)\b",
     "kneel": r"\bkneel\w*|\bknelt\b",
@@ -117,6 +134,16 @@ def _has(pattern: str, text: str) -> bool:
 
 def _normalise(text: str) -> str:
     return " ".join(text.lower().replace("’", "'").split())
+
+
+def env_named_in(text: str) -> str | None:
+    """The env id of the robot ``text`` names (:data:`ENV_WORDS`), or None when it names none.
+
+    Returns None rather than raising so that the caller, which knows the registered envs, can
+    say which ones exist.
+    """
+    t = _normalise(text)
+    return next((env_id for pattern, env_id in ENV_WORDS if _has(pattern, t)), None)
 
 
 def parse_task(text: str, description: EnvDescription | None = None) -> TaskIntent:

@@ -1,33 +1,26 @@
 """Turn what the user typed (text, --env, --task) into a task to design for.
 
 ``rewardsmith design "make humanoid kneel"`` names no env: the env named in the text is chosen
-and printed. When the text matches a built-in task on that env (same robot, same direction), its
-fitness scores the candidates (the designer never sees it); otherwise the task has no fitness and
-candidates are ranked by preferences.
+and printed. When the text asks for what a built-in task on that env does (same behaviours,
+same direction), its fitness scores the candidates (the designer never sees it); otherwise the
+task has no fitness and candidates are ranked by preferences.
+
+The text is read by :mod:`rewardsmith.envs.intent`, the same parser the offline designer
+composes its reward from, so the fitness chosen here and the reward designed there come from one
+reading of the text ("run back" is backwards for both).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from rewardsmith.envs.intent import ENV_WORDS, TaskIntent, env_named_in, parse_task
 from rewardsmith.envs.registry import all_tasks, env_ids, get_task
 from rewardsmith.errors import RewardsmithError
 
-# Words that name a robot -> env id (checked in this order: "half cheetah" before "cheetah").
-ENV_WORDS: list[tuple[str, str]] = [
-    (r"half[\s_-]?cheetah|cheetah", "HalfCheetah-v5"),
-    (r"hopper|one[\s-]legged", "Hopper-v5"),
-    (r"walker|biped|two[\s-]legged", "Walker2d-v5"),
-    (r"\bants?\b|quadruped|four[\s-]legged", "Ant-v5"),
-    (r"humanoid|human|person", "Humanoid-v5"),
-    (r"pendulum|pole|cart", "InvertedPendulum-v5"),
-]
-_OPPOSITES = ("backward", "backwards", "reverse")
-_STOP = {"make", "the", "a", "an", "to", "as", "possible", "half", "please", "and", "of", "its",
-         "on", "it", "cheetah", "hopper", "walker", "ant", "humanoid", "pendulum", "pole", "cart",
-         "robot", "agent"}
+# ENV_WORDS and env_from_text are re-exported: callers (the CLI) import them from here.
+__all__ = ["ENV_WORDS", "ResolvedTask", "env_from_text", "match_builtin_task", "resolve_task"]
 
 
 @dataclass(frozen=True)
@@ -56,10 +49,9 @@ class ResolvedTask:
 
 def env_from_text(text: str) -> str:
     """The env named in ``text``; a clear error listing the known ones otherwise."""
-    lowered = text.lower()
-    for pattern, env_id in ENV_WORDS:
-        if re.search(pattern, lowered):
-            return env_id
+    env_id = env_named_in(text)
+    if env_id is not None:
+        return env_id
     raise RewardsmithError(
         f"could not tell which environment {text!r} is about. Name the robot in the text "
         f"(cheetah, hopper, walker, ant, humanoid, pendulum) or pass --env; known "
@@ -67,29 +59,49 @@ def env_from_text(text: str) -> str:
     )
 
 
-def _words(text: str) -> set[str]:
-    words = set(re.findall(r"[a-z]+", text.lower())) - _STOP
-    return {w[:-1] if w.endswith("s") and len(w) > 4 else w for w in words}
+def _heading(intent: TaskIntent) -> tuple[str, bool]:
+    """Axis and whether it is backwards; a text that names no direction means forward."""
+    return intent.axis, intent.direction < 0
+
+
+def _fits(asked: TaskIntent, offered: TaskIntent) -> bool:
+    """Whether a task whose text reads as ``offered`` scores what a text reading ``asked`` wants.
+
+    Every behaviour asked for must be one the task does (its fitness scores nothing else), the
+    heading must agree (a forward fitness rewards the opposite of "run back"), and a rotation or
+    speed named by both must be the same (a backflip fitness does not score a front flip, "as
+    fast as possible" does not score "slowly"). What only one side names does not conflict.
+    """
+    if not asked.behaviours or not set(asked.behaviours) <= set(offered.behaviours):
+        return False
+    if _heading(asked) != _heading(offered):
+        return False
+    if asked.rotation and offered.rotation and asked.rotation != offered.rotation:
+        return False
+    return not (asked.speed and offered.speed
+                and (asked.speed, asked.target_speed) != (offered.speed, offered.target_speed))
 
 
 def match_builtin_task(text: str, env_id: str) -> Any:
     """The built-in task on ``env_id`` that ``text`` asks for, or None.
 
-    A match needs the same direction (forward vs backwards) and a shared action word.
+    Both the text and each task's own text are read by :func:`~rewardsmith.envs.intent.parse_task`
+    and compared (:func:`_fits`); a text the parser finds no behaviour in matches nothing, so
+    its candidates are ranked by preferences rather than by a fitness that may score something
+    else. When several tasks fit, the one doing the fewest behaviours beyond those asked wins.
     """
-    words = _words(text)
-    backwards = any(w in text.lower() for w in _OPPOSITES)
-    best, best_overlap = None, 0
+    asked = parse_task(text)
+    best, best_extra = None, None
     for task in all_tasks():
         if task.env_id != env_id:
             continue
-        task_backwards = any(w in task.text.lower() for w in _OPPOSITES)
-        if task_backwards != backwards:
+        offered = parse_task(task.text)
+        if not _fits(asked, offered):
             continue
-        overlap = len(words & (_words(task.text) | _words(task.id.replace("-", " "))))
-        if overlap > best_overlap:
-            best, best_overlap = task, overlap
-    return best if best_overlap >= 1 else None
+        extra = len(set(offered.behaviours) - set(asked.behaviours))
+        if best_extra is None or extra < best_extra:
+            best, best_extra = task, extra
+    return best
 
 
 def resolve_task(text: str | None, env: str | None = None, task: str | None = None

@@ -14,6 +14,9 @@ import numpy as np
 from rewardsmith.templates import render_template
 
 CURVE_POINTS = 10
+# How an episode ended (``rewardsmith.rl.rollout.ENDINGS``), in words for the designer.
+ENDED_WORDS = {"time_limit": "reached the time limit",
+               "terminated": "ended early by falling or leaving the valid region"}
 
 
 def _fmt(value: float | None) -> str:
@@ -80,8 +83,8 @@ def analyze(metrics: dict[str, Any] | None, *, error: str | None = None,
     final = metrics.get("final") or (evals[-1] if evals else {})
     fitness = [e["fitness_mean"] for e in evals if e.get("fitness_mean") is not None]
     ended = final.get("ended_by", {})
-    ended_text = ", ".join(f"{n} by {k.replace('_', ' ')}" for k, n in ended.items() if n) \
-        or "no episode finished"
+    ended_text = ", ".join(f"{n} {ENDED_WORDS.get(k, k.replace('_', ' '))}"
+                           for k, n in ended.items() if n) or "no episode finished"
     return render_template(
         "analysis.md.j2", failed=False, steps=metrics.get("steps", 0),
         stopped_early=stopped_early, episode_length=final.get("episode_length", 0.0),

@@ -1,8 +1,9 @@
 """Evaluate a policy on a separate env: task fitness, success, episode length, components.
 
-Runs ``n_episodes`` envs side by side (one episode each) so policy inference is batched. Also
-keeps short per-episode traces of each component and of the fitness, which the analyzer turns
-into text for the designer.
+The episodes come from the package's one rollout loop (:func:`rewardsmith.rl.rollout.run_episodes`,
+``n_episodes`` envs side by side so policy inference is batched); this module only summarises
+them for a training's ``metrics.json``. It also keeps a short trace of each component over the
+first episode, which the analyzer turns into text for the designer.
 """
 
 from __future__ import annotations
@@ -13,10 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from rewardsmith.rl.make_env import make_vec_env
-from rewardsmith.rl.wrappers import VecRewardWrapper
-
-TRACE_POINTS = 50
+from rewardsmith.rl.rollout import count_endings, downsample, run_episodes, trace_indices
 
 
 @dataclass
@@ -58,58 +56,25 @@ def evaluate_policy(predict: Callable[[np.ndarray], np.ndarray], env_id: str, re
         seed: seed of the evaluation envs (distinct from training's).
         normalize_obs: the training ``VecNormalize``'s observation normaliser, if any.
     """
-    venv = VecRewardWrapper(make_vec_env(env_id, n_episodes, seed, env_kwargs), reward_fn,
-                            fitness_fn=fitness_fn)
-    obs = venv.reset()
-    done = np.zeros(n_episodes, dtype=bool)
-    length = np.zeros(n_episodes)
-    env_ret = np.zeros(n_episodes)
-    rew_ret = np.zeros(n_episodes)
-    comp_ret: dict[str, np.ndarray] = {}
-    fitness = np.full(n_episodes, np.nan)
-    ended = {"time_limit": 0, "terminated": 0}
-    trace_steps: list[dict[str, float]] = []
-    while not done.all():
-        actions = predict(normalize_obs(obs) if normalize_obs else obs)
-        obs, rewards, dones, infos = venv.step(actions)
-        live = ~done
-        length += live
-        rew_ret += np.where(live, rewards, 0.0)
-        for i, info in enumerate(infos):
-            if done[i]:
-                continue
-            env_ret[i] += info["original_env_rew"]
-            for name, value in info["reward_components"].items():
-                comp_ret.setdefault(name, np.zeros(n_episodes))[i] += value
-            if dones[i]:
-                fitness[i] = info.get("episode_fitness", np.nan)
-                truncated = info.get("TimeLimit.truncated", False)
-                ended["time_limit" if truncated else "terminated"] += 1
-        if not done[0]:
-            trace_steps.append(dict(infos[0]["reward_components"]))
-        done |= dones
-    venv.close()
+    episodes = run_episodes(predict, env_id, reward_fn, fitness_fn=fitness_fn,
+                            env_kwargs=env_kwargs, n_episodes=n_episodes, seed=seed,
+                            normalize_obs=normalize_obs)
     has_fitness = fitness_fn is not None
+    fitness = np.array([np.nan if e.fitness is None else e.fitness for e in episodes])
     success = None
     if has_fitness and success_threshold is not None:
         success = float(np.mean(fitness >= success_threshold))
+    first = episodes[0]
     return EvalResult(
         fitness_mean=float(np.mean(fitness)) if has_fitness else None,
         fitness_std=float(np.std(fitness)) if has_fitness else None,
         success_rate=success,
-        episode_length=float(length.mean()),
-        env_return=float(env_ret.mean()),
-        reward_return=float(rew_ret.mean()),
-        component_returns={k: float(v.mean()) for k, v in comp_ret.items()},
+        episode_length=float(np.mean([e.length for e in episodes])),
+        env_return=float(np.mean([e.env_return for e in episodes])),
+        reward_return=float(np.mean([e.reward_return for e in episodes])),
+        component_returns={name: float(np.mean([e.component_returns[name] for e in episodes]))
+                           for name in first.components},
         episode_fitness=[float(f) for f in fitness] if has_fitness else [],
-        ended_by=ended,
-        traces=_downsample(trace_steps),
+        ended_by=count_endings(episodes),
+        traces=downsample(first.components, trace_indices(first.length)),
     )
-
-
-def _downsample(steps: list[dict[str, float]]) -> dict[str, list[float]]:
-    """Each component of the first episode at about :data:`TRACE_POINTS` evenly spaced steps."""
-    if not steps:
-        return {}
-    idx = np.unique(np.linspace(0, len(steps) - 1, min(TRACE_POINTS, len(steps))).astype(int))
-    return {name: [round(steps[i][name], 5) for i in idx] for name in steps[0]}

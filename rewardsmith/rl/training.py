@@ -15,13 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from rewardsmith.contract.reward import RewardProgram, load_reward
 from rewardsmith.envs.registry import get_task
 from rewardsmith.errors import RewardsmithError
 from rewardsmith.rl.callbacks import EvaluateEvery, ProgressFn
 from rewardsmith.rl.evaluation import evaluate_policy
 from rewardsmith.rl.hyperparams import NORMALIZE, hyperparams
 from rewardsmith.rl.make_env import make_vec_env
+from rewardsmith.rl.policy import NORMALIZER_FILE, POLICY_FILE, algo_class, load_for_training
+from rewardsmith.rl.reward_program import RewardProgram, load_reward
 from rewardsmith.rl.wrappers import VecRewardWrapper
 
 N_EVALS = 10
@@ -80,12 +81,13 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
         eval_every: env steps between evaluations (about ten over the budget by default).
         video: write ``video.mp4`` of the final policy.
         env_kwargs: passed to ``gymnasium.make`` (on top of the task's).
-        init_from: a previous output dir: continue from its policy and normaliser.
+        init_from: a previous output dir: continue from its policy and normaliser (loaded with
+            :func:`rewardsmith.rl.policy.load_for_training`: pickles, so for a candidate's
+            reward this runs inside the sandbox worker, where they were written).
         should_stop: called with every evaluation record; True ends training early.
         algo_kwargs: overrides of the tuned hyperparameters.
     """
     import torch
-    from stable_baselines3 import PPO, SAC
     from stable_baselines3.common.vec_env import VecNormalize
 
     torch.set_num_threads(1)
@@ -103,17 +105,14 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
 
     base = VecRewardWrapper(make_vec_env(env_id, n_envs, seed, kwargs), reward_fn,
                             fitness_fn=fitness_fn)
-    algo_cls = {"ppo": PPO, "sac": SAC}[algo]
-    if init_from is not None:
-        init_from = Path(init_from)
-        venv = VecNormalize.load(str(init_from / "vecnormalize.pkl"), base)
-        model = algo_cls.load(init_from / "policy.zip", env=venv, device="cpu")
+    if init_from is not None:  # runs in the sandbox worker too: the files are pickles
+        model, venv = load_for_training(init_from, base, algo)
         start_steps = int(model.num_timesteps)
     else:
         venv = VecNormalize(base, gamma=hyperparams(algo, env_id).get("gamma", 0.99), **NORMALIZE)
         params = {**hyperparams(algo, env_id), **(algo_kwargs or {})}
-        model = algo_cls("MlpPolicy", venv, seed=seed, verbose=0, device="cpu",
-                         tensorboard_log=str(out / "tensorboard"), **params)
+        model = algo_class(algo)("MlpPolicy", venv, seed=seed, verbose=0, device="cpu",
+                                 tensorboard_log=str(out / "tensorboard"), **params)
         start_steps = 0
     venv.training = True
 
@@ -142,8 +141,8 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
     if not history or history[-1]["steps"] != model.num_timesteps:
         callback.num_timesteps = model.num_timesteps
         callback.evaluate_now(log=False)
-    model.save(out / "policy.zip")
-    venv.save(str(out / "vecnormalize.pkl"))
+    model.save(out / POLICY_FILE)
+    venv.save(str(out / NORMALIZER_FILE))
     if video:
         from rewardsmith.rl.video import record_video
 

@@ -1,10 +1,10 @@
 """The one way rewardsmith runs untrusted reward code: a job in the isolated worker.
 
-``run_sandboxed`` statically checks the candidate (no process is started when that fails), writes
-``reward.py`` and ``job.json`` into the job's folder, starts ``sandbox/worker.py`` under the OS
-isolation of :mod:`rewardsmith.sandbox.isolation`, streams the worker's progress events, and
-turns every outcome into a :class:`SandboxResult` whose ``error`` is a short message for the
-designer.
+``run_sandboxed`` statically checks the candidate (no process is started, and no input is
+prepared, when that fails), writes the job's inputs, ``reward.py`` and ``job.json`` into the job's
+folder, starts ``sandbox/worker.py`` under the OS isolation of
+:mod:`rewardsmith.sandbox.isolation`, streams the worker's progress events, and turns every
+outcome into a :class:`SandboxResult` whose ``error`` is a short message for the designer.
 
 The parent never imports or executes the candidate. Everything the worker leaves in its folder
 was written by untrusted code: it is read here as bounded JSON, never followed through a symlink,
@@ -61,7 +61,7 @@ class SandboxResult:
         result: what the job returned (JSON data), also on some failures (a failed smoke test).
         error: a short, specific message for the designer, or None.
         error_kind: one of ``ERROR_KINDS``, or None.
-        wall_s: seconds from the static check to the end.
+        wall_s: seconds from the static check to the end (preparing inputs included).
         layers: isolation layers that were active.
         returncode: the sandbox's exit status (None when no process was started).
         log_tail: last lines of the worker's output, for humans debugging (not for the LLM).
@@ -85,6 +85,7 @@ class SandboxResult:
 def run_sandboxed(kind: str, reward_source: str, args: dict[str, Any], workdir: Path,
                   limits: IsolationLimits | None = None,
                   on_event: Callable[[dict[str, Any]], None] | None = None, *,
+                  prepare_inputs: Callable[[Path], dict[str, Any]] | None = None,
                   allow_unsafe: bool = False, skip_static_check: bool = False) -> SandboxResult:
     """Run one job on an untrusted reward program inside the isolated worker.
 
@@ -95,6 +96,11 @@ def run_sandboxed(kind: str, reward_source: str, args: dict[str, Any], workdir: 
         workdir: the job's folder: the only place the worker may write.
         limits: resource limits; ``sandbox/policy.toml`` for ``kind`` by default.
         on_event: receives each progress event (a dict) the job emits, as it happens.
+        prepare_inputs: writes the job's input files into the (resolved) job folder and returns
+            arguments merged into ``args``. It is called only once the program has passed the
+            static check, so that callers need not check it themselves to avoid costly inputs
+            (recorded transitions) for a program that is rejected anyway: this function stays
+            the one place the check runs, and the gate nothing reaches the worker without.
         allow_unsafe: run even when no network isolation is available (warns loudly).
         skip_static_check: tests only: send the program straight to the worker, so that the
             OS isolation is what gets tested.
@@ -116,6 +122,8 @@ def run_sandboxed(kind: str, reward_source: str, args: dict[str, Any], workdir: 
     _require_network_isolation(report, allow_unsafe)
     limits = limits or IsolationLimits.from_policy(kind)
     workdir = Path(workdir).resolve()
+    if prepare_inputs is not None:
+        args = {**args, **prepare_inputs(workdir)}
     uid = sandbox_uid() if report.drop_uid else None
     _prepare_workdir(workdir, reward_source, {
         "kind": kind, "args": args, "limits": limits.to_dict(), "seccomp": report.seccomp,

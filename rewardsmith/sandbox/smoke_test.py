@@ -2,7 +2,9 @@
 
 :func:`run_smoke_test` records random-action transitions (trusted code, in the parent), hands
 them to the worker's ``"smoke"`` job (:mod:`rewardsmith.sandbox.jobs.smoke`) and returns the
-sandbox's result.
+sandbox's result. The static check is the runner's: the transitions are recorded by the runner's
+``prepare_inputs`` hook, which it calls only for a program that passed the check, so a rejected
+program costs one check and no recording.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from typing import Any
 
 from rewardsmith.rl.transitions import record_transitions
 from rewardsmith.sandbox.runner import run_sandboxed, write_sandbox_input
-from rewardsmith.sandbox.static_check import check_source
 
 
 def record_smoke_inputs(env_id: str, workdir: Path, env_kwargs: dict[str, Any] | None = None,
@@ -53,11 +54,13 @@ def run_smoke_test(reward_source: str, env_id: str, workdir: Path,
 
     ``result.ok`` is True only when the smoke test passed; ``result.error`` (or the report's
     ``message``) is the paragraph for the designer, ``result.result`` the :class:`SmokeReport`
-    as a dict. ``sandbox_options`` go to :func:`rewardsmith.sandbox.runner.run_sandboxed`.
+    as a dict; a program that fails the static check comes back with ``error_kind == "static"``
+    and nothing recorded. ``sandbox_options`` go to
+    :func:`rewardsmith.sandbox.runner.run_sandboxed`.
     """
-    if not sandbox_options.get("skip_static_check") and check_source(reward_source):
-        # fail fast, before recording anything
-        return run_sandboxed("smoke", reward_source, {}, workdir, **sandbox_options)
-    files = record_smoke_inputs(env_id, workdir, env_kwargs, seed)
-    return run_sandboxed("smoke", reward_source, {"transitions": files}, workdir,
-                         on_event=on_event, **sandbox_options)
+
+    def prepare_inputs(job_dir: Path) -> dict[str, Any]:
+        return {"transitions": record_smoke_inputs(env_id, job_dir, env_kwargs, seed)}
+
+    return run_sandboxed("smoke", reward_source, {}, workdir, on_event=on_event,
+                         prepare_inputs=prepare_inputs, **sandbox_options)

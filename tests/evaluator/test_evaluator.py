@@ -252,7 +252,7 @@ def test_real_candidates_trained_in_the_sandbox(real_run):
     metrics = json.loads((out / "good" / "metrics.json").read_text())
     assert set(metrics["component_stats"]) == {"upright", "centred", "effort"}
     episode = metrics["episodes"][0]
-    assert episode["ended"] in ("fell", "time_limit") and "fitness" in episode["trace"]
+    assert episode["ended"] in ("terminated", "time_limit") and "fitness" in episode["trace"]
     assert set(episode["trace"]) >= {"upright", "centred", "effort", "reward", "fitness"}
     assert report.best_reeval["n_seeds"] == 2 and report.best_reeval["fitness_sem"] is not None
     weak_metrics = json.loads((out / "weak" / "metrics.json").read_text())

@@ -1,4 +1,4 @@
-"""The hostile corpus: every program in tests/sandbox/hostile/ is contained, fails clearly, and fast.
+"""The hostile corpus: every program in tests/sandbox/hostile/ is contained, fails clearly, fast.
 
 Each program runs twice: through the normal path (the static check first) and with the static
 check skipped, so the OS isolation alone has to contain it. Containment is checked by canaries:

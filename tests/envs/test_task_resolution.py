@@ -1,0 +1,140 @@
+"""Task resolution: which env a text is about, and which built-in task's fitness scores it.
+
+The text is read by the same parser the offline designer uses (``envs/intent.py``), so these
+tests pin that one reading: a built-in task's own text resolves to it, every way of saying
+"backwards" resolves to the backwards task, and a forward text never does.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rewardsmith.envs.intent import ENV_WORDS, env_named_in
+from rewardsmith.envs.registry import all_tasks, env_ids, get_task
+from rewardsmith.envs.task_resolution import env_from_text, match_builtin_task, resolve_task
+from rewardsmith.errors import RewardsmithError
+
+BACKWARDS_TEXTS = ["make the cheetah run back", "make the half cheetah run backwards",
+                   "make the cheetah run in reverse", "make the cheetah go backwards"]
+FORWARD_TEXTS = ["make the cheetah run", "make the half cheetah run forward",
+                 "make the cheetah run forward as fast as possible", "make the hopper hop forward",
+                 "make the walker walk", "make the walker walk forward", "make the ant run",
+                 "make the hopper hop", "make the cheetah run ahead"]
+
+
+@pytest.mark.parametrize("task", all_tasks(), ids=lambda t: t.id)
+def test_every_built_in_task_text_resolves_to_that_task(task):
+    resolved = resolve_task(task.text)
+    assert resolved.env_id == task.env_id
+    assert resolved.task is task
+    assert resolved.env_kwargs == task.env_kwargs
+    assert any(task.id in note for note in resolved.notes)
+
+
+@pytest.mark.parametrize("text", BACKWARDS_TEXTS)
+def test_run_back_backwards_and_in_reverse_all_resolve_to_the_backwards_task(text):
+    assert resolve_task(text).task.id == "cheetah-run-backwards"
+
+
+@pytest.mark.parametrize(("text", "task_id"), [
+    ("make the walker walk back", "walker-walk-backwards"),
+    ("make the hopper hop back", "hopper-hop-backwards"),
+])
+def test_walking_or_hopping_back_resolves_to_that_robots_backwards_task(text, task_id):
+    assert resolve_task(text).task.id == task_id
+
+
+@pytest.mark.parametrize("text", FORWARD_TEXTS)
+def test_a_forward_text_never_resolves_to_a_backwards_task(text):
+    resolved = resolve_task(text)
+    assert resolved.task is not None, text
+    assert "backwards" not in resolved.task.id
+
+
+@pytest.mark.parametrize("text", ["make the ant run backwards", "make the humanoid walk back"])
+def test_backwards_on_an_env_without_a_backwards_task_gets_no_fitness(text):
+    resolved = resolve_task(text)
+    assert resolved.task is None and not resolved.has_fitness
+    assert resolved.env_kwargs == {}
+    assert any("ranked by preferences" in note for note in resolved.notes)
+
+
+@pytest.mark.parametrize("text", [
+    "make the ant run to the left",          # sideways is not the forward fitness
+    "make the cheetah do a front flip",      # the flip task scores backflips
+    "make the cheetah flip forward",
+    "make the cheetah run slowly",           # cheetah-run scores "as fast as possible"
+    "make the cheetah do a dance",           # no behaviour the parser knows
+    "make the humanoid wave its arms",
+    "make the humanoid stand up and raise its arms",  # no single task scores both
+    "make the cheetah run forward and do a flip",
+])
+def test_a_text_that_asks_for_something_the_task_does_not_score_gets_no_fitness(text):
+    assert resolve_task(text).task is None
+
+
+def test_match_builtin_task_returns_a_task_or_none_and_only_on_the_given_env():
+    assert match_builtin_task("make it run forward", "HalfCheetah-v5") is get_task("cheetah-run")
+    assert match_builtin_task("make it run forward", "Walker2d-v5") is get_task("walker-walk")
+    assert match_builtin_task("make it kneel", "HalfCheetah-v5") is None
+    assert match_builtin_task("make the humanoid kneel", "InvertedPendulum-v5") is None
+
+
+def test_a_text_with_no_env_word_gives_a_clear_error_listing_the_environments():
+    with pytest.raises(RewardsmithError, match="could not tell which environment") as info:
+        resolve_task("make it run forward")
+    for env_id in env_ids():
+        assert env_id in str(info.value)
+    assert "--env" in str(info.value)
+
+
+def test_an_explicit_env_overrides_the_text_and_is_not_announced_as_chosen():
+    resolved = resolve_task("make it run backwards", env="Walker2d-v5")
+    assert resolved.env_id == "Walker2d-v5" and resolved.task.id == "walker-walk-backwards"
+    assert not any("named in the text" in note for note in resolved.notes)
+
+
+def test_the_env_chosen_from_the_text_is_said_in_the_notes():
+    resolved = resolve_task("make the hopper hop forward")
+    assert resolved.env_id == "Hopper-v5"
+    assert any("Hopper-v5" in note and "named in the text" in note for note in resolved.notes)
+
+
+def test_an_unknown_env_is_an_error_listing_the_known_ones():
+    with pytest.raises(RewardsmithError, match="unknown environment 'Cheetah-v9'") as info:
+        resolve_task("make it run", env="Cheetah-v9")
+    assert "HalfCheetah-v5" in str(info.value)
+
+
+def test_task_with_a_mismatching_env_is_an_error():
+    with pytest.raises(RewardsmithError, match="runs on HalfCheetah-v5, not Walker2d-v5"):
+        resolve_task(None, env="Walker2d-v5", task="cheetah-run")
+
+
+def test_task_alone_uses_the_task_text_and_its_env():
+    resolved = resolve_task(None, task="cheetah-run-backwards")
+    task = get_task("cheetah-run-backwards")
+    assert (resolved.text, resolved.env_id, resolved.task) == (task.text, task.env_id, task)
+
+
+def test_no_text_and_no_task_is_an_error():
+    with pytest.raises(RewardsmithError, match="TEXT"):
+        resolve_task(None)
+
+
+@pytest.mark.parametrize(("text", "env_id"), [
+    ("make the half cheetah run", "HalfCheetah-v5"),
+    ("make the half_cheetah run", "HalfCheetah-v5"),
+    ("a one-legged robot hops", "Hopper-v5"), ("make the biped walk", "Walker2d-v5"),
+    ("make the ants run", "Ant-v5"), ("make the person kneel", "Humanoid-v5"),
+    ("keep the pole up", "InvertedPendulum-v5"),
+])
+def test_robot_words_name_their_env(text, env_id):
+    assert env_from_text(text) == env_id == env_named_in(text)
+
+
+def test_env_words_stay_importable_from_task_resolution_for_the_cli():
+    from rewardsmith.envs import task_resolution
+
+    assert task_resolution.ENV_WORDS is ENV_WORDS
+    assert env_named_in("make it run") is None
