@@ -28,6 +28,27 @@ class RewardLoadError(RewardsmithError):
     """A reward program could not be loaded (missing file, syntax error, no compute_reward)."""
 
 
+class CorruptRunFile(RewardsmithError):
+    """A file of a run directory exists but cannot be what rewardsmith wrote there.
+
+    Writes are atomic, so a crash never leaves half a file: this is a disk fault, a hand edit, or
+    code run in the sandbox. The message names the file and how to recover: delete it, and
+    ``rewardsmith resume`` redoes the step that writes it.
+
+    Attributes:
+        path: the file.
+        problem: what is wrong with it, e.g. ``"is not valid JSON (...)"``.
+    """
+
+    def __init__(self, path: Any, problem: str):
+        super().__init__(path, problem)  # both in args, so it pickles (Ray, process pools)
+        self.path, self.problem = path, problem
+
+    def __str__(self) -> str:
+        return (f"{self.path} {self.problem}. Delete it and run the step again: "
+                f"`rewardsmith resume <run folder>` redoes the step that writes it")
+
+
 def describe_validation_error(exc: Any, hidden: tuple[str, ...] = ("api_key",)) -> str:
     """Summarise a pydantic ``ValidationError`` as ``field: problem (got value)``.
 

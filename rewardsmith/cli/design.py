@@ -155,7 +155,7 @@ def _print_result(console: Any, run: Any) -> None:
     if "success" in state and RunDir(run.path).run_json.is_file():
         console.print("success threshold reached" if state["success"] else
                       "success threshold not reached", highlight=False)
-    console.print(f"reward: {run.best_reward_path}\nreport: {run.path / 'best' / 'report.md'}",
+    console.print(f"reward: {run.best_reward_path}\nreport: {RunDir(run.path).best_report}",
                   highlight=False)
 
 

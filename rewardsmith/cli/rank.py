@@ -27,14 +27,12 @@ def rank_cli(
     from rewardsmith.run_dir import RunDir, read_json
 
     run_dir = RunDir.open(run)
-    pending = [i for i in run_dir.iterations()
-               if (run_dir.iteration(i) / "ranking_request.json").is_file()
-               and not (run_dir.iteration(i) / "ranking.json").is_file()]
+    pending = [i for i in run_dir.iterations() if run_dir.ranking_request_json(i).is_file()
+               and not run_dir.ranking_json(i).is_file()]
     if not pending:
         raise RewardsmithError(f"{run} is not waiting for a ranking (start it with "
                                f"`rewardsmith design ... --feedback preference`)")
-    folder = run_dir.iteration(pending[-1])
-    request = read_json(folder / "ranking_request.json")
+    request = read_json(run_dir.ranking_request_json(pending[-1]))
     items = [RankingCandidate(id=c["id"], label=c["label"],
                               video=Path(c["video"]) if c.get("video") else None)
              for c in request["candidates"]]
@@ -49,5 +47,5 @@ def rank_cli(
             items, title=request["title"], context_text=request["context"], port=port,
             open_browser=open_browser,
             on_ready=lambda url: console.print(f"open {url} to rank; waiting for your answer"))
-    ranking.save(folder / "ranking.json")
+    ranking.save(run_dir.ranking_json(pending[-1]))
     console.print(f"ranking saved: best {ranking.best}, worst {ranking.worst}; the run goes on")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +10,7 @@ import typer
 from rich.table import Table
 
 from rewardsmith.errors import RewardsmithError
+from rewardsmith.run_dir import METRICS_JSON, read_json
 
 
 def train_cli(
@@ -66,7 +66,11 @@ def _train_sandboxed(reward: Path, args: dict, out: Path, progress) -> dict:
     if not result.ok:
         raise RewardsmithError(f"training in the sandbox failed ({result.error_kind}): "
                                f"{result.error}")
-    return json.loads((out / "metrics.json").read_text())
+    # Written in the sandbox: read_json refuses a planted symlink or an oversized file.
+    metrics = read_json(out / METRICS_JSON)
+    if not isinstance(metrics, dict):
+        raise RewardsmithError(f"training in the sandbox wrote no {out / METRICS_JSON}")
+    return metrics
 
 
 def _print_summary(console, metrics: dict, out: Path) -> None:

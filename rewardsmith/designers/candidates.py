@@ -13,7 +13,16 @@ from typing import Any
 
 from rewardsmith.designers.base import Designer, DesignRequest, Draft
 from rewardsmith.designers.critic import Critic
-from rewardsmith.run_dir import RunDir, read_json, write_json, write_text
+from rewardsmith.run_dir import (
+    CANDIDATE_JSON,
+    CRITIC_JSON,
+    REWARD_PY,
+    RunDir,
+    read_json,
+    smoke_dir,
+    write_json,
+    write_text,
+)
 
 
 @dataclass
@@ -31,7 +40,7 @@ def produce_candidates(run: RunDir, iteration: int, designer: Designer, critic: 
                        request: DesignRequest, max_repairs: int, workers: int = 2,
                        on_event: Any = None) -> list[CandidateRecord]:
     """Draft, check and repair the candidates of ``iteration`` (idempotent)."""
-    index = run.iteration(iteration) / "candidates.json"
+    index = run.candidates_json(iteration)
     done = read_json(index)
     if done is not None:
         return [CandidateRecord(**c) for c in done]
@@ -54,7 +63,7 @@ def _settle(run: RunDir, i: int, j: int, draft: Draft, designer: Designer, criti
             request: DesignRequest, env_text: str, max_repairs: int, emit: Any
             ) -> CandidateRecord:
     folder = run.candidate(i, j)
-    saved = read_json(folder / "candidate.json")
+    saved = read_json(folder / CANDIDATE_JSON)
     if saved is not None:
         return CandidateRecord(**saved)
     cid = folder.name
@@ -64,13 +73,13 @@ def _settle(run: RunDir, i: int, j: int, draft: Draft, designer: Designer, criti
         if draft.source is None:
             error, stage = draft.error or "no code found in the reply", "extraction"
         else:
-            write_text(folder / "reward.py", draft.source)
-            verdict = critic.check(draft.source, folder / f"smoke_{attempt}", request.task_text,
+            write_text(folder / REWARD_PY, draft.source)
+            verdict = critic.check(draft.source, folder / smoke_dir(attempt), request.task_text,
                                    env_text, key=f"iter{i}/{cid}/critic{attempt}")
-            write_json(folder / "critic.json", verdict.to_dict())
+            write_json(folder / CRITIC_JSON, verdict.to_dict())
             if verdict.accepted:
                 record = CandidateRecord(cid, True, draft.source, attempts, rationale)
-                write_json(folder / "candidate.json", asdict(record))
+                write_json(folder / CANDIDATE_JSON, asdict(record))
                 emit({"event": "accepted", "candidate": cid, "attempts": attempt})
                 return record
             error, stage = verdict.message, verdict.stage
@@ -84,11 +93,11 @@ def _settle(run: RunDir, i: int, j: int, draft: Draft, designer: Designer, criti
             break
         draft = repaired
     record = CandidateRecord(cid, False, draft.source, attempts, rationale)
-    write_json(folder / "candidate.json", asdict(record))
+    write_json(folder / CANDIDATE_JSON, asdict(record))
     return record
 
 
 def load_source(folder: Path) -> str | None:
     """The final source of a candidate folder."""
-    path = folder / "reward.py"
+    path = folder / REWARD_PY
     return path.read_text() if path.is_file() else None

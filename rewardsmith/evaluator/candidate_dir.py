@@ -9,17 +9,33 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
-import os
 import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rewardsmith.errors import RewardsmithError
+from rewardsmith.errors import CorruptRunFile, RewardsmithError
 from rewardsmith.evaluator.signatures import detect_signatures
+from rewardsmith.run_dir import (
+    ANALYSIS_JSON,
+    METRICS_JSON,
+    REWARD_PY,
+    SANDBOX_DIR,
+    STATUS_JSON,
+    TRAINING_ARTIFACTS,
+    read_json,
+    rung_dir,
+    rung_json,
+    write_bytes,
+    write_json,
+    write_text,
+)
 from rewardsmith.sandbox.runner import SandboxResult, read_sandbox_file
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -59,17 +75,17 @@ class CandidateDir:
     def __init__(self, path: Path, candidate: Candidate, settings: dict[str, Any],
                  targets: list[int]):
         self.path, self.candidate, self.targets = path, candidate, targets
-        self.sandbox = path / "sandbox"
+        self.sandbox = path / SANDBOX_DIR
         text = candidate.source + json.dumps(settings, sort_keys=True, default=str)
         self.fingerprint = hashlib.sha256(text.encode()).hexdigest()
         path.mkdir(parents=True, exist_ok=True)
-        status = read_json(path / "status.json") or {}
+        status = read_record(path / STATUS_JSON) or {}
         if status.get("fingerprint") != self.fingerprint:
             status = {"id": candidate.id, "fingerprint": self.fingerprint, "rungs": {}}
         self.status = status
         self.state = status.get("state", "queued")
         self._metrics: dict[int, dict[str, Any]] = {}
-        (path / "reward.py").write_text(candidate.source, encoding="utf-8")
+        write_text(path / REWARD_PY, candidate.source)
 
     def rung_record(self, r: int) -> dict[str, Any] | None:
         """The recorded result of rung ``r``, if it (and every rung before it) is still valid."""
@@ -102,15 +118,15 @@ class CandidateDir:
         if isinstance(metrics, dict) and isinstance(metrics.get("final"), dict):
             evals = [e for e in metrics.get("evals", []) if isinstance(e, dict)]
             metrics["evals"] = [{**e, "rung": r} for e in evals]
-            write_json(self.path / f"rung_{r}.json", metrics)
+            write_json(self.path / rung_json(r), metrics)
             self._metrics[r] = metrics
             steps = metrics.get("steps")
             rec.update(ok=True, steps=steps if isinstance(steps, int) else target,
                        fitness=_finite(metrics["final"].get("fitness_mean")))
-            for name in ("policy.zip", "vecnormalize.pkl", "video.mp4"):
-                data = read_sandbox_file(self.sandbox / f"rung_{r}" / name, max_bytes=256 << 20)
+            for name in TRAINING_ARTIFACTS:
+                data = read_sandbox_file(self.sandbox / rung_dir(r) / name, max_bytes=256 << 20)
                 if data is not None:
-                    (self.path / name).write_bytes(data)
+                    write_bytes(self.path / name, data)
         else:
             rec.update(error=result.error or "the train job returned no metrics",
                        error_kind=result.error_kind or "job", log_tail=result.log_tail[-2000:])
@@ -124,7 +140,7 @@ class CandidateDir:
     def rung_metrics(self, r: int) -> dict[str, Any]:
         """The metrics ``train`` wrote at rung ``r`` (empty when the rung failed)."""
         if r not in self._metrics:
-            self._metrics[r] = read_json(self.path / f"rung_{r}.json") or {}
+            self._metrics[r] = read_record(self.path / rung_json(r)) or {}
         return self._metrics[r]
 
     def evals(self, up_to: int | None = None) -> list[dict[str, Any]]:
@@ -141,19 +157,19 @@ class CandidateDir:
 
     def analysis_matches(self, args: dict[str, Any]) -> bool:
         """Whether ``analysis.json`` already holds this re-evaluation."""
-        done = read_json(self.path / "analysis.json") or {}
+        done = read_record(self.path / ANALYSIS_JSON) or {}
         return done.get("fingerprint") == self.fingerprint and done.get("args") == args \
             and done.get("ok") is True
 
     def record_analysis(self, args: dict[str, Any], result: SandboxResult) -> None:
         """Keep a re-evaluation (or its failure, which does not fail the candidate)."""
-        write_json(self.path / "analysis.json", {
+        write_json(self.path / ANALYSIS_JSON, {
             "fingerprint": self.fingerprint, "args": args, "ok": result.ok,
             "error": result.error, "error_kind": result.error_kind, "result": result.result})
 
     def reeval_summary(self) -> dict[str, Any] | None:
         """Mean ± standard error of the re-evaluation over its seeds."""
-        done = read_json(self.path / "analysis.json") or {}
+        done = read_record(self.path / ANALYSIS_JSON) or {}
         res = done.get("result") if done.get("ok") else None
         if not isinstance(res, dict):
             return None
@@ -171,14 +187,14 @@ class CandidateDir:
         signatures = [s.to_dict() for s in detect_signatures(evals, _horizon(env_id), threshold)]
         final = self.rung_metrics(last) if last is not None else {}
         rec = self.status["rungs"][str(last)] if last is not None else {}
-        analysis = read_json(self.path / "analysis.json") or {}
+        analysis = read_record(self.path / ANALYSIS_JSON) or {}
         per_seed = ((analysis.get("result") or {}).get("per_seed") or [{}]) \
             if analysis.get("ok") else [{}]
         result = CandidateResult(
             self.candidate.id, self.state, -1 if last is None else last,
             int(rec.get("steps") or 0), rec.get("fitness"), failed.get("error"),
             failed.get("error_kind"), signatures, str(self.path))
-        write_json(self.path / "metrics.json", {
+        write_json(self.path / METRICS_JSON, {
             **asdict(result), "task": task.id if task is not None else None, "env": env_id,
             "rung_steps": targets, "success_threshold": threshold,
             "success": final.get("success"), "best_fitness": _best(evals),
@@ -192,7 +208,7 @@ class CandidateDir:
 
     def _save(self) -> None:
         self.status["updated"] = round(time.time(), 3)
-        write_json(self.path / "status.json", self.status)
+        write_json(self.path / STATUS_JSON, self.status)
 
 
 def _component_stats(evals: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -258,16 +274,18 @@ def validate_ids(ids: list[str]) -> None:
         raise RewardsmithError("no candidates to evaluate")
 
 
-def read_json(path: Path) -> Any:
-    """A JSON file this module wrote, or None when it is missing or unreadable."""
+def read_record(path: Path) -> Any:
+    """A resume record of the evaluator (``status.json``, ``rung_<r>.json``, ``analysis.json``,
+    ``halving.json``), or None when it is missing *or corrupt*.
+
+    Unlike :func:`rewardsmith.run_dir.read_json`, which stops on a corrupt file, a bad record
+    here only means "not done": each one caches work the evaluator can redo (the rungs train
+    again, the analysis reruns, halving decides again), so redoing it beats stopping the run and
+    asking the user to delete the file. The skipped file is named in a warning.
+    """
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return read_json(path)
+    except CorruptRunFile as exc:
+        logger.warning("ignoring %s, which %s: the evaluator redoes what it recorded",
+                       exc.path, exc.problem)
         return None
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically, so an interrupted run never leaves half a status file."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1, default=str, allow_nan=True), encoding="utf-8")
-    os.replace(tmp, path)

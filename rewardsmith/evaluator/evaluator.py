@@ -35,19 +35,27 @@ from rewardsmith.evaluator.candidate_dir import (
     Candidate,
     CandidateDir,
     CandidateResult,
-    read_json,
+    read_record,
     validate_ids,
-    write_json,
 )
 from rewardsmith.evaluator.executors import Executor, Job, make_executor
 from rewardsmith.evaluator.halving import HalvingConfig, RankFn, RungEntry, promote, rank_entries
 from rewardsmith.evaluator.live import EventLog, LiveTable
+from rewardsmith.run_dir import (
+    EVENTS_LOG,
+    HALVING_JSON,
+    REPORT_JSON,
+    VIDEO_MP4,
+    rung_dir,
+    write_json,
+)
 from rewardsmith.sandbox.isolation import IsolationLimits
 from rewardsmith.sandbox.runner import SandboxResult
 
 EventFn = Callable[[dict[str, Any]], None]
 N_EVALS = 10  # periodic evaluations over the whole budget
-REEVAL_SEED = 100_000  # evaluation seeds far from training's (seed) and train's evals (+10_000)
+REEVAL_SEEDS = 3  # seeds of the best's final re-evaluation: the one default (design uses it)
+FIRST_REEVAL_SEED = 100_000  # far from training's seeds (seed) and its evaluations' (+10_000)
 
 
 @dataclass
@@ -89,7 +97,7 @@ def evaluate_candidates(task: Any, candidates: Sequence[Candidate], out_dir: str
                         executor: str | Executor | None = "local",
                         halving: HalvingConfig | None = None, on_event: EventFn | None = None,
                         *, rank_fn: RankFn | None = None, env: str | None = None, seed: int = 0,
-                        reeval_seeds: int = 5, n_eval_episodes: int = 4,
+                        reeval_seeds: int = REEVAL_SEEDS, n_eval_episodes: int = 4,
                         train_kwargs: dict[str, Any] | None = None,
                         job_timeout_s: float | None = None, ray_address: str | None = None,
                         live: bool | None = None) -> EvaluationReport:
@@ -180,7 +188,7 @@ class _Run:
         self.dirs = {c.id: CandidateDir(out_dir / c.id, c, settings, self.targets)
                      for c in candidates}
         self.on_event = on_event
-        self.log = EventLog(out_dir / "events.log")
+        self.log = EventLog(out_dir / EVENTS_LOG)
         self.table: LiveTable | None = None
         self.events: queue.Queue = queue.Queue()
         self.jobs_run = 0
@@ -210,7 +218,7 @@ class _Run:
                    "budget": self.budget, "rungs": self.targets, "workers": ex.workers,
                    "candidates": [c.id for c in self.candidates]})
         entrants = [c.id for c in self.candidates]
-        decisions = read_json(self.out_dir / "halving.json") or {}
+        decisions = read_record(self.out_dir / HALVING_JSON) or {}
         layers: list[list[str]] = []  # ranking of the candidates that stopped at each rung
         for r, target in enumerate(self.targets):
             todo = [i for i in entrants if self.dirs[i].rung_record(r) is None]
@@ -232,7 +240,7 @@ class _Run:
             else:
                 order = rank_entries(entries, self.rank_fn)
                 decisions[key] = {"entrants": entrants, "order": order}
-                write_json(self.out_dir / "halving.json", decisions)
+                write_json(self.out_dir / HALVING_JSON, decisions)
             if last:
                 layers.append([i for i in order if not self.dirs[i].failed])
                 for cid in layers[-1]:
@@ -266,7 +274,7 @@ class _Run:
             self.task_id, str(self.out_dir), self.budget, self.targets, results, ranking, best,
             best_reeval, sum(r.steps for r in results), self.jobs_run,
             round(time.perf_counter() - t0, 2))
-        write_json(self.out_dir / "report.json", report.to_dict())
+        write_json(self.out_dir / REPORT_JSON, report.to_dict())
         self.post({"event": "evaluation_done", "best": best, "ranking": ranking,
                    "env_steps": report.env_steps, "jobs_run": self.jobs_run})
         self.pump()
@@ -277,7 +285,7 @@ class _Run:
         return RungEntry(cid, [c.id for c in self.candidates].index(cid), rec.get("fitness"),
                          self.dirs[cid].fitness_curve(r), failed=not rec.get("ok"),
                          info={"dir": str(self.dirs[cid].path),
-                               "video": str(self.dirs[cid].path / "video.mp4")})
+                               "video": str(self.dirs[cid].path / VIDEO_MP4)})
 
     def _limits(self, n_steps: float) -> IsolationLimits:
         wall = self.job_timeout_s or 120 + 0.01 * n_steps
@@ -285,12 +293,12 @@ class _Run:
         return base.replace(wall_s=float(wall), cpu_s=int(max(base.cpu_s, 2 * wall)))
 
     def _train_job(self, cid: str, r: int, target: int) -> tuple[str, int, Job]:
-        args = {**self.base_args, "steps": target, "out": f"rung_{r}"}
+        args = {**self.base_args, "steps": target, "out": rung_dir(r)}
         if r > 0:
-            args["init_from"] = f"rung_{r - 1}"
+            args["init_from"] = rung_dir(r - 1)
         done = self.targets[r - 1] if r > 0 else 0
         d = self.dirs[cid]
-        return cid, r, Job(f"{cid}/rung_{r}", "train", d.candidate.source, args, d.sandbox,
+        return cid, r, Job(f"{cid}/{rung_dir(r)}", "train", d.candidate.source, args, d.sandbox,
                            self._limits(target - done))
 
     def _run_jobs(self, ex: Executor, jobs: list[tuple[str, int, Job]]) -> None:
@@ -344,7 +352,7 @@ class _Run:
             if d.failed or rung is None:
                 continue
             n = self.reeval_seeds if c.id == best else 1
-            args = {"policy": f"rung_{rung}", "seeds": [REEVAL_SEED + i for i in range(n)],
+            args = {"policy": rung_dir(rung), "seeds": [FIRST_REEVAL_SEED + i for i in range(n)],
                     "n_episodes": self.n_eval_episodes,
                     "algo": self.base_args.get("algo", "ppo"),
                     **({"task": self.task_id} if self.task else {"env": self.env_id})}

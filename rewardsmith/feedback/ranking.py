@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from rewardsmith.errors import RewardsmithError
+from rewardsmith.run_dir import read_json, write_text
 
 RankingSource = Literal["human", "synthetic", "terminal"]
 
@@ -121,10 +122,13 @@ class Ranking(BaseModel):
         )
 
     def save(self, path: str | Path) -> Path:
-        """Write the ranking as indented JSON, creating parent folders (run dirs are nested)."""
+        """Write the ranking as indented JSON, atomically, creating parent folders.
+
+        Atomic because a waiting run polls for this file (``rewardsmith rank`` writes it from
+        another process): it must never see half an answer.
+        """
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        write_text(path, self.model_dump_json(indent=2) + "\n")
         return path
 
     @classmethod
@@ -133,11 +137,15 @@ class Ranking(BaseModel):
 
         Raises:
             FileNotFoundError: the file does not exist.
-            RankingError: the file is not a valid ranking; the message names the file.
+            CorruptRunFile: the file is not JSON (see :func:`rewardsmith.run_dir.read_json`).
+            RankingError: the file is JSON but not a valid ranking; the message names the file.
         """
         path = Path(path)
+        data = read_json(path)
+        if data is None and not path.exists():
+            raise FileNotFoundError(f"no ranking at {path}")
         try:
-            return cls.model_validate_json(path.read_text(encoding="utf-8"))
+            return cls.model_validate(data)
         except ValidationError as e:
             raise RankingError(f"{path} is not a valid ranking: {e}") from e
 

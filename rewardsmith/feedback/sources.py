@@ -16,7 +16,7 @@ from typing import Any
 from rewardsmith.errors import RewardsmithError
 from rewardsmith.feedback.oracle import SyntheticOracle
 from rewardsmith.feedback.ranking import Ranking, RankingCandidate
-from rewardsmith.run_dir import write_json
+from rewardsmith.run_dir import RANKING_JSON, RANKING_REQUEST_JSON, write_json
 from rewardsmith.templates import render_template
 
 FEEDBACK_KINDS = ("reflection", "preference", "synthetic")
@@ -130,8 +130,8 @@ def human_ranking(candidates: list[ScoredCandidate], iteration_dir: Path, *, tit
     if len(shown) < 2:
         raise RewardsmithError("fewer than two candidates trained: nothing to rank")
     items = [RankingCandidate(id=c.id, label=c.id, video=c.video) for c in shown]
-    answer = iteration_dir / "ranking.json"
-    write_json(iteration_dir / "ranking_request.json",
+    answer = iteration_dir / RANKING_JSON
+    write_json(iteration_dir / RANKING_REQUEST_JSON,
                {"title": title, "context": context,
                 "candidates": ranking_candidates_payload(shown)})
     if mode == "terminal":

@@ -6,8 +6,8 @@ cost, latency and timestamps. Reading the folder back gives a cache keyed by
 :func:`cache_key`, so a resumed run that asks the same questions never pays twice, and a human
 can read exactly what the LLM was told and answered.
 
-Files are written to a temporary name and renamed, so a crash never leaves a half-written record
-that a resume would trust.
+Files are written with :func:`rewardsmith.run_dir.write_json` (a temporary name, fsync, rename),
+so a crash never leaves a half-written record that a resume would trust.
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rewardsmith.errors import CorruptRunFile
 from rewardsmith.llm.types import HTTPResult
+from rewardsmith.run_dir import read_json, write_json
 
 logger = logging.getLogger(__name__)
 
@@ -141,9 +141,12 @@ class RecordStore:
             if match:
                 self._next_seq = max(self._next_seq, int(match.group(1)) + 1)
             try:
-                record = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-                logger.warning("ignoring unreadable LLM record %s: %s", path, exc)
+                record = read_json(path)
+            except (CorruptRunFile, OSError) as exc:
+                # A bad record is only a cache miss: the call is made (and paid) again, which
+                # beats stopping a resume on a file nothing else depends on.
+                logger.warning("ignoring an unreadable LLM record (its call is made again): %s",
+                               exc)
                 continue
             if not isinstance(record, dict):
                 continue
@@ -181,23 +184,9 @@ class RecordStore:
         name = f"{seq:05d}_{safe_purpose}_{record['cache_key'][:8]}.json"
         path = self.record_dir / name
         body = {"record_version": RECORD_VERSION, "seq": seq, "purpose": purpose, **record}
-        _atomic_write_json(path, body)
+        write_json(path, body)
         if record.get("status") == "ok":
             with self._lock:
                 self._index[record["cache_key"]] = {**body, "_path": str(path)}
         return path
 
-
-def _atomic_write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON to a temp file in the same folder, then rename it over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -21,14 +21,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import numpy as np
 
 from rewardsmith.ast_parse import parse
 from rewardsmith.errors import RewardsmithError
 from rewardsmith.run_dir import read_json, write_text
+from rewardsmith.templates import render_result_template
 
-_TEMPLATES = Path(__file__).parent / "templates"
 _LOCOMOTION_PARTS = {"qpos", "qvel", "xpos", "torso_quat", "contact"}
 _LOCOMOTION_NEEDS = {
     "torso_position": {"xpos"}, "torso_height": {"xpos"}, "body_positions": {"xpos"},
@@ -292,11 +291,7 @@ def _literal(value: Any) -> str:
 
 
 def _render(context: dict[str, Any], with_reward: bool) -> str:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(_TEMPLATES)), undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
-    environment.filters["pyrepr"] = _literal
-    text = environment.get_template("export_module.py.j2").render(**context,
-                                                                   with_reward=with_reward)
+    text = render_result_template("export_module.py.j2", filters={"pyrepr": _literal},
+                                  **context, with_reward=with_reward)
     return re.sub(r"\n{4,}", "\n\n\n", text).lstrip("\n")
 

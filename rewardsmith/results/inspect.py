@@ -11,13 +11,26 @@ with rich: iterations x candidates, the best code and the diff between successiv
 from __future__ import annotations
 
 import difflib
-import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rewardsmith.errors import RewardsmithError
-from rewardsmith.run_dir import RunDir, read_json
+from rewardsmith.errors import CorruptRunFile, RewardsmithError
+from rewardsmith.run_dir import (
+    CANDIDATE_JSON,
+    REWARD_PY,
+    RUN_JSON,
+    STATUS_JSON,
+    VIDEO_MP4,
+    RunDir,
+    candidate_id,
+    candidate_index,
+    iteration_name,
+    read_json,
+)
+
+logger = logging.getLogger(__name__)
 
 PREFERENCE_KINDS = ("preference", "synthetic")
 _STATES = {"done": "trained", "stopped": "stopped early", "failed": "failed"}
@@ -120,7 +133,7 @@ class RunView:
 
 
 def _label(best: dict[str, Any]) -> str:
-    return f"iter_{best['iteration']}/{best['candidate']}"
+    return f"{iteration_name(best['iteration'])}/{best['candidate']}"
 
 
 def inspect_run(path: str | Path) -> RunView:
@@ -152,24 +165,22 @@ def open_run(path: str | Path) -> RunDir:
     if not root.is_dir():
         raise RewardsmithError(f"{root} does not exist; pass a run directory made by "
                                f"`rewardsmith design` (the folder that holds run.json)")
-    runs = sorted(p.parent for p in root.glob("*/run.json"))
-    if not (root / "run.json").is_file() and runs:
+    runs = sorted(p.parent for p in root.glob(f"*/{RUN_JSON}"))
+    if not (root / RUN_JSON).is_file() and runs:
         raise RewardsmithError(f"{root} holds runs, it is not one: pass one of them, e.g. "
                                f"{runs[-1]}")
     return RunDir.open(root)
 
 
 def _iteration(run: RunDir, i: int) -> IterationView:
-    folder = run.iteration(i)
-    summary = read_json(folder / "summary.json") or {}
-    report = read_json(folder / "report.json") or {}
-    ranking = read_json(folder / "ranking.json") or {}
+    summary = read_json(run.summary_json(i)) or {}
+    report = read_json(run.report_json(i)) or {}
+    ranking = read_json(run.ranking_json(i)) or {}
     results = {c["id"]: c for c in report.get("candidates", [])}
     scored = {c["id"]: c for c in summary.get("candidates", [])}
     order = summary.get("order") or report.get("ranking") or []
-    ids = sorted(set(scored) | {f"cand_{j}" for j in run.candidates(i)},
-                 key=lambda cid: int(cid.split("_")[1]))
-    candidates = [_candidate(run.candidate(i, int(cid.split("_")[1])), cid, scored.get(cid),
+    ids = sorted(set(scored) | {candidate_id(j) for j in run.candidates(i)}, key=candidate_index)
+    candidates = [_candidate(run.candidate(i, candidate_index(cid)), cid, scored.get(cid),
                              results.get(cid), order, ranking) for cid in ids]
     return IterationView(i, candidates, order, summary.get("feedback", ""),
                          finished=bool(summary), env_steps=report.get("env_steps"))
@@ -177,8 +188,8 @@ def _iteration(run: RunDir, i: int) -> IterationView:
 
 def _candidate(folder: Path, cid: str, scored: dict | None, result: dict | None,
                order: list[str], ranking: dict) -> CandidateView:
-    record = read_json(folder / "candidate.json") or {}
-    status = read_json(folder / "status.json") or {}
+    record = read_json(folder / CANDIDATE_JSON) or {}
+    status = read_json(folder / STATUS_JSON) or {}
     accepted = record.get("accepted", scored is None or scored.get("error") is None)
     state = "rejected" if not accepted else _STATES.get(
         (result or {}).get("state") or status.get("state"), "accepted")
@@ -190,7 +201,7 @@ def _candidate(folder: Path, cid: str, scored: dict | None, result: dict | None,
         rungs = status.get("rungs") or {}
         last = rungs[max(rungs, key=int)] if rungs else {}
         fitness = last.get("fitness")
-    video = folder / "video.mp4"
+    video = folder / VIDEO_MP4
     preferred = ("best" if ranking.get("best") == cid else
                  "worst" if ranking.get("worst") == cid else None)
     return CandidateView(
@@ -199,7 +210,7 @@ def _candidate(folder: Path, cid: str, scored: dict | None, result: dict | None,
         else None,
         preferred=preferred, error=error,
         source=(scored or {}).get("source") or record.get("source") or (
-            (folder / "reward.py").read_text() if (folder / "reward.py").is_file() else ""),
+            (folder / REWARD_PY).read_text() if (folder / REWARD_PY).is_file() else ""),
         folder=folder, video=video if video.is_file() else None,
         steps=(result or {}).get("steps"))
 
@@ -212,8 +223,9 @@ def _llm_totals(folder: Path) -> LLMTotals | None:
     totals = LLMTotals()
     for path in paths:
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            record = read_json(path)
+        except (CorruptRunFile, OSError) as exc:  # the LLM client skips it too (a cache
+            logger.warning("ignoring %s", exc)  # miss): count the rest, still show the run
             continue
         if not isinstance(record, dict):
             continue
@@ -266,7 +278,7 @@ def render_run(view: RunView, console: Any) -> None:
                   + "task score, state (★ best of the run)")
     table.add_column("iteration", justify="right")
     for j in range(width):
-        table.add_column(f"cand_{j}")
+        table.add_column(candidate_id(j))
     for it in view.iterations:
         cells = []
         for c in it.candidates:

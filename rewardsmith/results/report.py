@@ -16,13 +16,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from markupsafe import Markup
 
 from rewardsmith.results.inspect import CandidateView, RunView, cell_text, inspect_run
-from rewardsmith.run_dir import read_json, write_text
+from rewardsmith.run_dir import METRICS_JSON, REPORT_HTML, RunDir, read_json, write_text
+from rewardsmith.templates import render_result_template
 
-_TEMPLATES = Path(__file__).parent / "templates"
 _STATE_COLOURS = {"trained": "#2563eb", "stopped early": "#d97706", "accepted": "#64748b"}
 _BEST = "#16a34a"
 _FAILED = "#dc2626"
@@ -43,9 +42,9 @@ def report_run(path: str | Path, out: str | Path | None = None) -> Path:
         RewardsmithError: ``path`` is not a rewardsmith run.
     """
     view = inspect_run(path)
-    target = Path(out) if out else view.path / "report.html"
+    target = Path(out) if out else RunDir(view.path).report_html
     if target.is_dir():
-        target = target / "report.html"
+        target = target / REPORT_HTML
     threshold = _success_threshold(view.config.get("task_id"))
     iterations = [{"index": it.index, "finished": it.finished, "env_steps": it.env_steps,
                    "feedback": it.feedback,
@@ -53,8 +52,8 @@ def report_run(path: str | Path, out: str | Path | None = None) -> Path:
                                   for c in it.candidates]}
                   for it in view.iterations]
     best = view.best
-    page = _environment().get_template("report.html.j2").render(
-        view=view, config=view.config, iterations=iterations, threshold=threshold,
+    page = render_result_template(
+        "report.html.j2", view=view, config=view.config, iterations=iterations, threshold=threshold,
         width=max((len(it.candidates) for it in view.iterations), default=0),
         fitness_chart=Markup(fitness_chart(view, threshold)),
         best=best, best_code=Markup(_highlight(best["source"], "python")) if best else None,
@@ -63,12 +62,6 @@ def report_run(path: str | Path, out: str | Path | None = None) -> Path:
                for old, new, diff in view.best_diffs()])
     write_text(target, page)
     return target
-
-
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
-                              undefined=jinja2.StrictUndefined, autoescape=True,
-                              trim_blocks=True, lstrip_blocks=True)
 
 
 def _success_threshold(task_id: str | None) -> float | None:
@@ -84,7 +77,7 @@ def _success_threshold(task_id: str | None) -> float | None:
 
 
 def _candidate(view: RunView, iteration: int, c: CandidateView, page_dir: Path) -> dict:
-    metrics = read_json(c.folder / "metrics.json") or {}
+    metrics = read_json(c.folder / METRICS_JSON) or {}
     evals = metrics.get("evals") or []
     steps = [e.get("steps", i) for i, e in enumerate(evals)]
     fitness = [e.get("fitness_mean") for e in evals]

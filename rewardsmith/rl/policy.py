@@ -22,9 +22,10 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.vec_env import VecEnv, VecNormalize
 
 from rewardsmith.rl.make_env import make_vec_env
+from rewardsmith.run_dir import POLICY_ZIP, VECNORMALIZE_PKL
 
-POLICY_FILE = "policy.zip"
-NORMALIZER_FILE = "vecnormalize.pkl"
+POLICY_FILE = POLICY_ZIP
+NORMALIZER_FILE = VECNORMALIZE_PKL
 ALGOS: dict[str, type[BaseAlgorithm]] = {"ppo": PPO, "sac": SAC}
 
 

@@ -24,6 +24,7 @@ from rewardsmith.rl.make_env import make_vec_env
 from rewardsmith.rl.policy import NORMALIZER_FILE, POLICY_FILE, algo_class, load_for_training
 from rewardsmith.rl.reward_program import RewardProgram, load_reward
 from rewardsmith.rl.wrappers import VecRewardWrapper
+from rewardsmith.run_dir import METRICS_JSON, VIDEO_MP4, write_text
 
 N_EVALS = 10
 
@@ -147,7 +148,7 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
         from rewardsmith.rl.video import record_video
 
         venv.training = False
-        record_video(predict, env_id, out / "video.mp4", env_kwargs=kwargs,
+        record_video(predict, env_id, out / VIDEO_MP4, env_kwargs=kwargs,
                      normalize_obs=venv.normalize_obs)
     final = history[-1]
     metrics = {
@@ -166,7 +167,7 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
         "reward_origin": getattr(reward_fn, "origin", repr(reward_fn)),
         "final": final, "evals": history,
     }
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=_json_default))
+    write_text(out / METRICS_JSON, json.dumps(metrics, indent=2, default=_json_default))
     venv.close()
     if progress:
         progress({"event": "done", "steps": metrics["steps"], "total": steps,

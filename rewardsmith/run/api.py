@@ -55,7 +55,7 @@ class DesignRun:
     @property
     def best_reward_path(self) -> Path:
         """``best/reward.py``."""
-        return self.run_dir.best_dir / "reward.py"
+        return self.run_dir.best_reward
 
     def load_best_reward(self) -> Any:
         """The best reward as a callable (it ran in the sandbox already; you chose to trust it)."""

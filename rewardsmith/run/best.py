@@ -7,10 +7,15 @@ from collections.abc import Callable
 from typing import Any
 
 from rewardsmith.run.config import DesignConfig
-from rewardsmith.run_dir import RunDir, read_json, write_json, write_text
+from rewardsmith.run_dir import (
+    BEST_ARTIFACTS,
+    RunDir,
+    candidate_index,
+    read_json,
+    write_json,
+    write_text,
+)
 from rewardsmith.templates import render_template
-
-ARTIFACTS = ("reward.py", "policy.zip", "vecnormalize.pkl", "video.mp4", "metrics.json")
 
 
 class BestTracker:
@@ -69,9 +74,9 @@ class BestTracker:
         write_json(self.run.state_json, self.state)
 
     def _copy_artifacts(self, iteration: int, cid: str) -> None:
-        folder = self.run.candidate(iteration, int(cid.split("_")[1]))
+        folder = self.run.candidate(iteration, candidate_index(cid))
         self.run.best_dir.mkdir(parents=True, exist_ok=True)
-        for name in ARTIFACTS:
+        for name in BEST_ARTIFACTS:
             if (folder / name).is_file():
                 shutil.copy2(folder / name, self.run.best_dir / name)
 
@@ -100,7 +105,7 @@ class BestTracker:
             reeval = reevaluate(best)
             self.state["best_reeval"] = reeval
             self.state["success"] = self.succeeded()
-            write_text(self.run.best_dir / "report.md", render_template(
+            write_text(self.run.best_report, render_template(
                 "best_report.md.j2", config=config, best=best, reeval=reeval,
                 task=self.task, success=self.succeeded(), history=self.history))
         self.state["finished"] = True

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from rewardsmith.errors import RewardsmithError, describe_validation_error
+from rewardsmith.evaluator.evaluator import REEVAL_SEEDS
 from rewardsmith.evaluator.halving import DEFAULT_RUNGS, HalvingConfig
 
 
@@ -41,7 +42,7 @@ class DesignConfig(BaseModel):
                                      "the budget, the last 1.0)")
     min_keep: int = Field(1, ge=1, description="fewest candidates a halving rung promotes")
     stop_on_success: bool = True
-    reeval_seeds: int = Field(3, ge=1)
+    reeval_seeds: int = Field(REEVAL_SEEDS, ge=1)
     oracle_beta: float | None = None
     oracle_mistake_rate: float = 0.0
     allow_unsafe_sandbox: bool = False

@@ -20,7 +20,15 @@ from rewardsmith.feedback.analyzer import analyze
 from rewardsmith.feedback.source import FeedbackSource
 from rewardsmith.run.best import BestTracker
 from rewardsmith.run.config import DesignConfig
-from rewardsmith.run_dir import RunDir, read_json, write_json, write_text
+from rewardsmith.run_dir import (
+    METRICS_JSON,
+    VIDEO_MP4,
+    RunDir,
+    candidate_index,
+    read_json,
+    write_json,
+    write_text,
+)
 
 EventFn = Callable[[dict[str, Any]], None]
 
@@ -79,9 +87,8 @@ class DesignLoop:
         history: list[str] = []
         i = 0
         while True:
-            folder = self.run.iteration(i)
-            summary = read_json(folder / "summary.json")
-            refine = (folder / "refine.json").is_file()
+            summary = read_json(self.run.summary_json(i))
+            refine = self.run.refine_json(i).is_file()
             if summary is None:
                 planned = i < self.config.iterations and not (
                     self.config.stop_on_success and self.best.succeeded())
@@ -99,7 +106,7 @@ class DesignLoop:
     def _iteration(self, i: int, previous: list[sources.ScoredCandidate],
                    feedback: sources.Feedback | None, history: list[str]) -> dict[str, Any]:
         self.on_event({"event": "iteration", "iteration": i})
-        refine = read_json(self.run.iteration(i) / "refine.json")
+        refine = read_json(self.run.refine_json(i))
         by_id = {c.id: c for c in previous}
         order = list(feedback.order) if feedback else []
         if refine:  # the candidate the sentence is about comes first
@@ -125,9 +132,9 @@ class DesignLoop:
                   if accepted else None)
         scored = self._score(i, records, report)
         fb = self.feedback.give(i, scored, report.ranking if report else None, self.best)
-        write_text(self.run.iteration(i) / "feedback.md", fb.text)
+        write_text(self.run.feedback_md(i), fb.text)
         if fb.ranking is not None:
-            fb.ranking.save(self.run.iteration(i) / "ranking.json")
+            fb.ranking.save(self.run.ranking_json(i))
         self.best.consider(i, scored, fb.order, report)
         this = {c.id: c for c in scored}
         # the first *trained* candidate of the order: a failed one is never called the best
@@ -140,27 +147,27 @@ class DesignLoop:
                    "queries": fb.queries, "history_line": line,
                    "candidates": [c.__dict__ | {"video": str(c.video) if c.video else None}
                                   for c in scored]}
-        write_json(self.run.iteration(i) / "summary.json", summary)
+        write_json(self.run.summary_json(i), summary)
         return summary
 
     def _score(self, i: int, records: list[CandidateRecord], report: Any
                ) -> list[sources.ScoredCandidate]:
         scored = []
         for record in records:
-            folder = self.run.candidate(i, int(record.id.split("_")[1]))
+            folder = self.run.candidate(i, candidate_index(record.id))
             if not record.accepted:
                 error = record.attempts[-1]["error"] if record.attempts else "rejected"
                 scored.append(sources.ScoredCandidate(record.id, record.source or "", None, True,
                                                       analyze(None, error=error), error=error))
                 continue
             result = report.result(record.id)
-            metrics = read_json(folder / "metrics.json")
+            metrics = read_json(folder / METRICS_JSON)
             failed = result.state == "failed"
             signatures = [s.get("detail") or s.get("name", str(s)) if isinstance(s, dict)
                           else str(s)
                           for s in result.signatures]
             final = (metrics or {}).get("final") or {}
-            video = folder / "video.mp4"
+            video = folder / VIDEO_MP4
             scored.append(sources.ScoredCandidate(
                 record.id, record.source, None if failed else result.fitness, failed,
                 analyze(None if failed else metrics, error=result.error, signatures=signatures,
@@ -178,7 +185,7 @@ class DesignLoop:
         return out
 
     def _reevaluate(self, best: dict[str, Any]) -> dict[str, Any] | None:
-        report = read_json(self.run.iteration(best["iteration"]) / "report.json")
+        report = read_json(self.run.report_json(best["iteration"]))
         if report and report.get("best") == best["candidate"]:
             return report.get("best_reeval")
         return None

@@ -11,7 +11,7 @@ from typing import Any
 from rewardsmith.errors import RewardsmithError
 from rewardsmith.feedback.sources import ScoredCandidate, text_feedback
 from rewardsmith.run.api import resume
-from rewardsmith.run_dir import RunDir, read_json, write_json
+from rewardsmith.run_dir import RunDir, candidate_id, iteration_name, read_json, write_json
 
 
 def _chosen(run: RunDir, candidate: str | None) -> tuple[int, dict[str, Any]]:
@@ -25,11 +25,11 @@ def _chosen(run: RunDir, candidate: str | None) -> tuple[int, dict[str, Any]]:
     else:
         try:
             i_text, j_text = candidate.split("/")
-            i, cid = int(i_text), f"cand_{int(j_text)}"
+            i, cid = int(i_text), candidate_id(int(j_text))
         except ValueError:
             raise RewardsmithError(f"--candidate takes ITERATION/CANDIDATE, e.g. 0/2; got "
                                    f"{candidate!r}") from None
-    summary = read_json(run.iteration(i) / "summary.json")
+    summary = read_json(run.summary_json(i))
     if summary is None:
         raise RewardsmithError(f"iteration {i} of {run.root} is not finished")
     for c in summary["candidates"]:
@@ -55,13 +55,14 @@ def refine(path: str | Path, sentence: str, candidate: str | None = None, *,
         raise RewardsmithError("--feedback needs a sentence describing what to change")
     run = RunDir.open(path)
     i, chosen = _chosen(run, candidate)
-    done = [k for k in run.iterations() if (run.iteration(k) / "summary.json").is_file()]
+    done = [k for k in run.iterations() if run.summary_json(k).is_file()]
     nxt = (max(done) + 1) if done else 0
-    pending = run.iteration(nxt) / "refine.json"
+    pending = run.refine_json(nxt)
     if pending.is_file():
         raise RewardsmithError(f"a refinement is already pending in {pending.parent}; run "
                                f"`rewardsmith resume {run.root}` to finish it")
-    scored = ScoredCandidate(**{**chosen, "id": f"iter_{i}/{chosen['id']}", "video": None})
+    chosen_id = f"{iteration_name(i)}/{chosen['id']}"
+    scored = ScoredCandidate(**{**chosen, "id": chosen_id, "video": None})
     prompt = text_feedback(scored, sentence).text
     write_json(pending, {"sentence": sentence, "candidate_id": scored.id, "prompt": prompt,
                          "previous": [{**chosen, "id": scored.id, "video": None}]})
