@@ -20,6 +20,7 @@ import pytest
 
 from rewardsmith.evaluator import Candidate, HalvingConfig, evaluate_candidates
 from rewardsmith.evaluator.executors import Executor, Job, JobCancelled, LocalExecutor
+from rewardsmith.evaluator.evaluator import REEVAL_SEEDS
 from rewardsmith.evaluator.live import LiveTable
 from rewardsmith.resources import resource_dir
 from rewardsmith.sandbox.isolation import IsolationLimits, detect_isolation_layers
@@ -89,7 +90,7 @@ def test_halving_spends_half_and_finds_the_best(tmp_path):
     assert report.env_steps == 2 * BUDGET  # 4 x 1/4 + 2 x 1/4 + 1 x 1/2
     assert [report.result(i).state for i in ("c0", "c1", "c2", "c3")] == \
         ["stopped", "done", "stopped", "stopped"]
-    assert report.best_reeval["n_seeds"] == 5
+    assert report.best_reeval["n_seeds"] == REEVAL_SEEDS  # the one default
     assert ex.trained()[-1] == ("c1", BUDGET)
     # A later rung continues from the previous one's checkpoint.
     rung2 = next(j for j in ex.jobs if j.key == "c1/rung_2")
