@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from rewardsmith.evaluator import Candidate, HalvingConfig, evaluate_candidates
-from rewardsmith.evaluator.executors import Executor, Job, JobCancelled, LocalExecutor
 from rewardsmith.evaluator.evaluator import REEVAL_SEEDS
+from rewardsmith.evaluator.executors import Executor, Job, JobCancelled, LocalExecutor
 from rewardsmith.evaluator.live import LiveTable
 from rewardsmith.resources import resource_dir
 from rewardsmith.sandbox.isolation import IsolationLimits, detect_isolation_layers
