@@ -6,10 +6,11 @@ torch, SB3 or MuJoCo until they are used.
 
 from __future__ import annotations
 
-import importlib
 import importlib.abc
 import sys
 from typing import Any
+
+from rewardsmith._lazy import lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -55,10 +56,4 @@ if not any(isinstance(f, _MovedModuleFinder) for f in sys.meta_path):
     sys.meta_path.append(_MovedModuleFinder())  # last: consulted only when nothing else found it
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'rewardsmith' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

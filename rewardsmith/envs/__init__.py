@@ -8,8 +8,7 @@ To describe your own environment, build an :class:`EnvDescription` from ``Field`
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from rewardsmith._lazy import lazy_getattr
 
 _EXPORTS = {
     "ActionRow": "rewardsmith.envs.descriptions",
@@ -22,10 +21,4 @@ _EXPORTS = {
 __all__ = list(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'rewardsmith.envs' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

@@ -7,8 +7,7 @@ so ``from rewardsmith.evaluator import HalvingConfig`` does not pay for rich or 
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from rewardsmith._lazy import lazy_getattr
 
 _EXPORTS = {
     "evaluate_candidates": "rewardsmith.evaluator.evaluator",
@@ -26,10 +25,4 @@ _EXPORTS = {
 __all__ = list(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'rewardsmith.evaluator' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

@@ -5,6 +5,7 @@ same :class:`Ranking`, so the feedback prompt does not care who answered. The we
 imported lazily: the oracle and the data model are all a synthetic run needs.
 """
 
+from rewardsmith._lazy import lazy_getattr
 from rewardsmith.feedback.oracle import SyntheticOracle
 from rewardsmith.feedback.ranking import Ranking, RankingCandidate, RankingError
 
@@ -25,10 +26,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    """Import the page server and the terminal prompt only when a human front end is used."""
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
