@@ -3,8 +3,13 @@
 Each fitness reads the named state (see ``envs/*.py``) and returns a per-step score; the episode
 fitness is the sum over the episode divided by the horizon (1000 steps), so falling early costs.
 Thresholds were set from the reference rewards' training runs (see the README's task table).
+``tests/envs/test_fitness_semantics.py`` shows on constructed poses of the real models that each
+fitness says what its name says.
 """
 
+import functools
+
+import mujoco
 import numpy as np
 
 from rewardsmith.envs.tasks import Task
@@ -31,19 +36,81 @@ def _standing(state, action, next_state):
     return ((next_state.torso_height > 1.2) & (next_state.torso_up > 0.9)).astype(np.float64)
 
 
+# The humanoid's leg bodies: kneeling may rest on these and nothing else.
+_LEGS = frozenset(f"{side}_{part}" for side in ("right", "left")
+                  for part in ("thigh", "shin", "foot"))
+
+
 def _kneeling(state, action, next_state):
+    # Kneeling means the body rests on its knees: both shins touch the floor and nothing but the
+    # legs does. Arms count as "something else" too: the hands are geoms of the lower-arm bodies,
+    # so hands on the floor (all fours, or propping oneself up) show as lower-arm contacts.
     c = next_state.contacts
     knees_down = c["right_shin"] & c["left_shin"]
-    feet_and_knees_only = ~(c["torso"] | c["pelvis"] | c["lwaist"])
+    others = [touching for name, touching in c.items() if name not in _LEGS]
+    only_legs = ~np.any(others, axis=0)
     upright = next_state.torso_up > 0.8
-    return (knees_down & feet_and_knees_only & upright).astype(np.float64)
+    return (knees_down & only_legs & upright).astype(np.float64)
+
+
+@functools.cache
+def _humanoid_kinematics():
+    """The Humanoid-v5 model, its qpos addresses by state field, and the geoms the arms task reads.
+
+    The hands and the head are geoms, not bodies, so the state has no field for them; their
+    places follow exactly from the torso's pose and the joint angles, which it has. Cached: the
+    model is loaded once per process.
+    """
+    import gymnasium as gym  # lazy: loading the task list must not import gymnasium (~80 ms)
+
+    env = gym.make("Humanoid-v5")
+    model = env.unwrapped.model
+    env.close()
+    free = [j for j in range(model.njnt) if model.jnt_type[j] == mujoco.mjtJoint.mjJNT_FREE]
+    hinges = {model.joint(j).name: int(model.jnt_qposadr[j]) for j in range(model.njnt)
+              if model.jnt_type[j] == mujoco.mjtJoint.mjJNT_HINGE}
+    geoms = [model.geom(name).id for name in ("right_hand", "left_hand", "head")]
+    head_radius = float(model.geom_size[geoms[2], 0])  # the head is a sphere
+    return model, int(model.jnt_qposadr[free[0]]), hinges, geoms, head_radius
+
+
+def _hands_and_head_top(next_state):
+    """Heights (B,) of the right hand's centre, the left hand's centre and the top of the head.
+
+    The body frames in ``body_positions`` sit at the joints: ``*_lower_arm`` is the elbow, not the
+    hand, and the torso's centre is 0.28 m below the top of the head. So the pose is put back
+    into the real model (root position and orientation plus every hinge angle is all of
+    ``qpos``) and MuJoCo's forward kinematics places the hand and head geoms.
+    """
+    model, root, hinges, geoms, head_radius = _humanoid_kinematics()
+    angles = next_state.joint_angles
+    missing = sorted(set(hinges) - set(angles))
+    if missing:
+        raise ValueError(
+            f"humanoid-raise-arms fitness: the state has no joint angle for {missing}; expected "
+            f"every hinge of Humanoid-v5 ({sorted(hinges)}). Use the Humanoid-v5 description "
+            f"from envs/humanoid_v5.py, which exposes them all.")
+    position, orientation = next_state.torso_position, next_state.torso_orientation
+    data = mujoco.MjData(model)
+    heights = np.empty((len(position), 3))
+    for b in range(len(position)):
+        data.qpos[root:root + 3] = position[b]
+        data.qpos[root + 3:root + 7] = orientation[b]
+        for name, adr in hinges.items():
+            data.qpos[adr] = angles[name][b]
+        mujoco.mj_kinematics(model, data)
+        heights[b] = data.geom_xpos[geoms, 2]
+    heights[:, 2] += head_radius
+    return heights[:, 0], heights[:, 1], heights[:, 2]
 
 
 def _arms_raised(state, action, next_state):
-    pos = next_state.body_positions
-    head_level = next_state.torso_height + 0.1
-    hands_up = ((pos["right_lower_arm"][:, 2] > head_level)
-                & (pos["left_lower_arm"][:, 2] > head_level))
+    # "Arms above the head" means the hands are higher than the highest point of the head.
+    # Checking the lower-arm frames against torso + 0.1 m instead would pass with the hands at
+    # chin level or with the elbows up and the forearms hanging: that frame is the elbow, not
+    # the hand, and the top of the head is 0.28 m above the torso's centre, not 0.1 m.
+    right, left, head_top = _hands_and_head_top(next_state)
+    hands_up = (right > head_top) & (left > head_top)
     upright = (next_state.torso_height > 1.1) & (next_state.torso_up > 0.8)
     return (hands_up & upright).astype(np.float64)
 
@@ -72,13 +139,15 @@ TASKS = [
     Task("ant-run", "make the ant run forward", "Ant-v5", _forward_speed,
          "mean forward speed over the 1000-step horizon (m/s)", 1.0, 2_000_000),
     Task("humanoid-stand", "make the humanoid stand upright", "Humanoid-v5", _standing,
-         "fraction of the horizon with the torso above 1.2 m and upright", 0.8, 2_000_000,
-         env_kwargs=_POSE),
+         "fraction of the horizon with the torso above 1.2 m and upright (torso_up > 0.9)", 0.8,
+         2_000_000, env_kwargs=_POSE),
     Task("humanoid-kneel", "make the humanoid kneel", "Humanoid-v5", _kneeling,
-         "fraction of the horizon with both knees on the floor, the torso upright and nothing "
-         "but legs touching the floor", 0.5, 2_000_000, env_kwargs=_POSE),
+         "fraction of the horizon with both shins (the knees) on the floor, the torso upright "
+         "(torso_up > 0.8) and nothing but legs (thighs, shins, feet) touching the floor: no "
+         "hands, arms, chest, waist or pelvis", 0.5, 2_000_000, env_kwargs=_POSE),
     Task("humanoid-raise-arms", "make the humanoid raise both arms above its head",
          "Humanoid-v5", _arms_raised,
-         "fraction of the horizon standing with both forearms above the head", 0.5, 2_000_000,
+         "fraction of the horizon standing (torso above 1.1 m, torso_up > 0.8) with the centres "
+         "of both hands above the top of the head", 0.5, 2_000_000,
          env_kwargs=_POSE),
 ]
