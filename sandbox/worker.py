@@ -30,7 +30,15 @@ import traceback
 
 REWARD_FILE = "reward.py"
 CLONE_THREAD = 0x00010000
-# Syscalls no reward or training job needs; several are classic container-escape helpers.
+# clone() flags that create namespaces. A new user namespace holds every capability inside it
+# (then mount, more namespaces, kernel attack surface), so no job kind may create one.
+CLONE_NAMESPACE_FLAGS = {
+    "CLONE_NEWNS": 0x00020000, "CLONE_NEWCGROUP": 0x02000000, "CLONE_NEWUTS": 0x04000000,
+    "CLONE_NEWIPC": 0x08000000, "CLONE_NEWUSER": 0x10000000, "CLONE_NEWPID": 0x20000000,
+    "CLONE_NEWNET": 0x40000000,
+}
+# Syscalls no reward or training job needs, denied in every job kind; several are classic
+# container-escape helpers (namespaces, mounts, module loading, kernel keyrings).
 DENIED_SYSCALLS = (
     "ptrace", "process_vm_readv", "process_vm_writev", "bpf", "perf_event_open",
     "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register", "keyctl",
@@ -38,6 +46,9 @@ DENIED_SYSCALLS = (
     "kexec_load", "init_module", "finit_module", "delete_module", "open_by_handle_at",
     "name_to_handle_at", "acct", "swapon", "swapoff", "reboot", "syslog", "quotactl",
 )
+# The new mount API (Linux 5.2+); denied too, when this libseccomp knows the names.
+DENIED_IF_KNOWN = ("fsopen", "fsconfig", "fsmount", "fspick", "move_mount", "open_tree",
+                   "mount_setattr", "kexec_file_load")
 
 
 class CandidateError(Exception):
@@ -140,22 +151,41 @@ def _set_rlimits(limits: dict) -> None:
 
 
 def _install_seccomp(wanted: str | None, allow_subprocess: bool) -> str | None:
-    """Deny network sockets, escape helpers and (unless allowed) fork/exec; return the module."""
+    """Deny network sockets, namespaces, escape helpers and (unless allowed) fork/exec.
+
+    In every job kind: ``DENIED_SYSCALLS`` (``unshare``, ``setns``, ``mount``, ``umount2``,
+    ``pivot_root``, ...) and ``clone`` with any namespace flag answer ``EPERM``; ``clone3``
+    answers ``ENOSYS``, because seccomp cannot read its flags (they are in memory) and glibc then
+    falls back to ``clone`` for threads, ``fork`` and ``posix_spawn``. Without
+    ``allow_subprocess``, ``fork``/``vfork``/``execve`` and a ``clone`` without ``CLONE_THREAD``
+    (a new process) are denied too; threads stay allowed. The filter covers every thread
+    (``CTL_TSYNC``) and is inherited by children. Returns the module's name, None without one.
+    """
     if not wanted:
         return None
     seccomp = __import__(wanted)
     deny = seccomp.ERRNO(errno.EPERM)
     rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+    try:  # threads started before the filter (by an import) get it too
+        rules.set_attr(seccomp.Attr.CTL_TSYNC, 1)
+    except (AttributeError, OSError, RuntimeError, ValueError):
+        pass  # libseccomp < 2.2: the calling thread and its future children only
     rules.add_rule(deny, "socket", seccomp.Arg(0, seccomp.NE, socket.AF_UNIX))
     for name in DENIED_SYSCALLS:
         rules.add_rule(deny, name)
+    for name in DENIED_IF_KNOWN:
+        try:
+            rules.add_rule(deny, name)
+        except (OSError, RuntimeError, ValueError):
+            pass  # a libseccomp too old to know it; the kernel is likely too old to have it
+    for flag in CLONE_NAMESPACE_FLAGS.values():  # rules for one syscall are OR-ed
+        rules.add_rule(deny, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag))
+    rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
     if not allow_subprocess:
         for name in ("fork", "vfork", "execve", "execveat"):
             rules.add_rule(deny, name)
-        # A clone without CLONE_THREAD is a new process; threads stay allowed. clone3 hides its
-        # flags in memory, so answer ENOSYS and glibc falls back to clone.
+        # A clone without CLONE_THREAD is a new process; threads stay allowed.
         rules.add_rule(deny, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, CLONE_THREAD, 0))
-        rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
     rules.load()
     return wanted
 

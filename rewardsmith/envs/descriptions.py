@@ -103,9 +103,14 @@ class EnvDescription:
         return self.snapshot_fn(data)
 
     def state_from_snapshots(self, snapshots: np.ndarray) -> State:
-        """Build a lazily computed :class:`State` from stacked snapshots ``(B, snapshot_size)``."""
-        return State(RawBatch(np.asarray(snapshots, dtype=np.float64), self.layout), self._computes,
-                     self.env_id)
+        """Build a lazily computed, sealed :class:`State` from snapshots ``(B, snapshot_size)``.
+
+        The state holds its own read-only copy of ``snapshots`` (see
+        :class:`~rewardsmith.contract.state.RawBatch`): two states built from the same array
+        share nothing, which is what lets the wrappers give the reward one and score the task
+        fitness on another.
+        """
+        return State(RawBatch(snapshots, self.layout), self._computes, self.env_id)
 
     def render(self) -> str:
         """The text the designer sees (never the env's source or its built-in reward)."""

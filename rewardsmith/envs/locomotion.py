@@ -69,7 +69,12 @@ def _torso_up(q: np.ndarray) -> np.ndarray:
 
 
 def build_locomotion_description(spec: LocomotionSpec, model: Any, dt: float) -> EnvDescription:
-    """Compile a :class:`LocomotionSpec` against the MuJoCo model into an EnvDescription."""
+    """Compile a :class:`LocomotionSpec` against the MuJoCo model into an EnvDescription.
+
+    Fields that select raw values return views of the snapshot, not copies: the snapshot is
+    sealed (read-only for good, see :mod:`rewardsmith.contract.state`), so a view cannot be
+    written through, and the state seals whatever a field computes afresh.
+    """
     obj = mujoco.mjtObj
     nbody = model.nbody
 
@@ -102,32 +107,34 @@ def build_locomotion_description(spec: LocomotionSpec, model: Any, dt: float) ->
         return np.concatenate((data.qpos, data.qvel, data.xpos.ravel(), data.xquat[torso],
                                contact_flags(data, is_floor, geom_body, nbody)))
 
-    if spec.root == "planar":
+    if spec.root == "planar":  # qvel starts (x, z, pitch) velocities: on the hot path
         def lin_vel(raw: RawBatch) -> np.ndarray:
-            zeros = np.zeros(raw.batch_size)
-            return np.stack((raw.qvel[:, 0], zeros, raw.qvel[:, 1]), axis=1)
+            out = np.zeros((raw.batch_size, 3))
+            out[:, ::2] = raw.qvel[:, :2]
+            return out
 
         def ang_vel(raw: RawBatch) -> np.ndarray:
-            zeros = np.zeros(raw.batch_size)
-            return np.stack((zeros, raw.qvel[:, 2], zeros), axis=1)
+            out = np.zeros((raw.batch_size, 3))
+            out[:, 1] = raw.qvel[:, 2]
+            return out
     else:
         def lin_vel(raw: RawBatch) -> np.ndarray:
-            return raw.qvel[:, 0:3].copy()
+            return raw.qvel[:, 0:3]
 
         def ang_vel(raw: RawBatch) -> np.ndarray:  # free-joint angular velocity is body-local
             return _quat_rotate(raw.torso_quat, raw.qvel[:, 3:6])
 
     fields = [
         Field("torso_position", "(B, 3)", "m", "position of the torso's centre in the world frame "
-              "(x forward, y left, z up)", lambda r: r.xpos[:, torso, :].copy()),
+              "(x forward, y left, z up)", lambda r: r.xpos[:, torso, :]),
         Field("torso_height", "(B,)", "m", "height of the torso's centre above the floor (z)",
-              lambda r: r.xpos[:, torso, 2].copy()),
+              lambda r: r.xpos[:, torso, 2]),
         Field("torso_velocity", "(B, 3)", "m/s", "linear velocity of the torso in the world frame; "
               "[:, 0] is forward speed (+x), [:, 2] vertical speed", lin_vel),
         Field("torso_angular_velocity", "(B, 3)", "rad/s", "angular velocity of the torso in the "
               "world frame (right-hand rule about x, y, z)", ang_vel),
         Field("torso_orientation", "(B, 4)", "quaternion", "orientation of the torso (w, x, y, z); "
-              "(1, 0, 0, 0) is the starting orientation", lambda r: r.torso_quat.copy()),
+              "(1, 0, 0, 0) is the starting orientation", lambda r: r.torso_quat),
         Field("torso_up", "(B,)", "unitless", "z component of the torso's up axis: 1 upright, "
               "0 lying on its side or nose, -1 upside down", lambda r: _torso_up(r.torso_quat)),
     ]
@@ -135,7 +142,7 @@ def build_locomotion_description(spec: LocomotionSpec, model: Any, dt: float) ->
         fields.append(Field("torso_pitch", "(B,)", "rad", "cumulative rotation of the torso about "
                             "the y axis since the start (not wrapped; positive tips the front "
                             "down; one full backflip changes it by -2*pi)",
-                            lambda r: r.qpos[:, 2].copy()))
+                            lambda r: r.qpos[:, 2]))
     fields += [
         Field("joint_angles", "dict[str, (B,)]", "rad", "hinge angle of each joint, 0 at the "
               "model's rest pose", mapping_field({n: a for n, (a, _) in joints.items()},

@@ -3,14 +3,21 @@
 This runs the program's code in the calling process: it is for rewards you chose to trust (the
 winner of a design run, one you wrote). Candidates of a design run never come through here; they
 run only in the sandbox worker.
+
+The program is compiled from memory, from the text that was read (or given), into a fresh module
+each load: no file is written or imported from a shared place such as ``/tmp``, where anyone who
+can write there could plant code to run in its place. Its lines are registered with
+:mod:`linecache`, so tracebacks and ``inspect.getsource`` still show them. A
+:class:`RewardProgram` pickles as its source text and is compiled again when unpickled, so it
+crosses process boundaries (``SubprocVecEnv``, Ray, process pools).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
+import linecache
 import sys
-import tempfile
+import types
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +42,21 @@ class RewardProgram:
 
     def __repr__(self) -> str:
         return f"RewardProgram(origin={self.origin!r})"
+
+    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
+        # By source, not by reference to a module that exists only in this process.
+        return _program_from_source, (self.source, self.origin)
+
+    def __copy__(self) -> RewardProgram:
+        return self  # immutable, like the function it wraps (gymnasium deep-copies wrapper args)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> RewardProgram:
+        return self
+
+
+def _program_from_source(source: str, origin: str) -> RewardProgram:
+    """Rebuild a pickled :class:`RewardProgram` by compiling its source again."""
+    return RewardProgram(_import_source(source, origin), source, origin)
 
 
 def load_reward(path_or_source: str | Path, env: str | None = None) -> RewardProgram:
@@ -68,24 +90,40 @@ def load_reward(path_or_source: str | Path, env: str | None = None) -> RewardPro
 
 
 def _import_source(source: str, origin: str) -> RewardFn:
-    """Import trusted source as a real module (so tracebacks show its lines)."""
+    """Compile trusted source into a fresh module, from memory, and return its function.
+
+    The module is named after the source's hash and registered in ``sys.modules`` before its
+    code runs (so classes and functions it defines pickle by reference in this process, and
+    ``dataclasses`` find their module). Tracebacks name ``origin``'s path for a file, or
+    ``<reward HASH>`` for source text; :mod:`linecache` holds the lines either way, so they show
+    even when the file changed or never existed.
+    """
     digest = hashlib.sha256(source.encode()).hexdigest()[:16]
-    folder = Path(tempfile.gettempdir()) / "rewardsmith_rewards"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"reward_{digest}.py"
-    if not path.exists():
-        path.write_text(source)
     name = f"rewardsmith_reward_{digest}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
+    filename = origin if origin != "<source>" else f"<reward {digest}>"
     try:
-        spec.loader.exec_module(module)
+        code = compile(source, filename, "exec", dont_inherit=True)
     except SyntaxError as e:
-        raise RewardLoadError(f"{origin}: syntax error on line {e.lineno}: {e.msg}") from e
-    sys.modules[name] = module  # pickling (SubprocVecEnv) can find it again
+        raise RewardLoadError(f"{origin}: syntax error on line {e.lineno}: {e.msg}; fix the "
+                              f"program's Python syntax and load it again") from e
+    # mtime None: linecache.checkcache() keeps the entry instead of rereading the path.
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    module = types.ModuleType(name, f"reward program loaded from {origin}")
+    module.__file__ = filename
+    previous = sys.modules.get(name)
+    sys.modules[name] = module
+    try:
+        exec(code, module.__dict__)  # noqa: S102  (trusted code: see the module docstring)
+    except BaseException:
+        if previous is None:
+            sys.modules.pop(name, None)
+        else:
+            sys.modules[name] = previous
+        raise
     fn = getattr(module, "compute_reward", None)
     if not callable(fn):
         raise RewardLoadError(
-            f"{origin} defines no function compute_reward(state, action, next_state)"
+            f"{origin} defines no function compute_reward(state, action, next_state); define "
+            f"one that returns (total, components)"
         )
     return fn

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from rewardsmith.contract.state import State
+from rewardsmith.contract.state import State, seal
 from rewardsmith.envs.registry import get_description
 
 
@@ -33,7 +33,7 @@ class Transitions:
         """``(state, action, next_state)`` for the chosen rows, ready for ``compute_reward``."""
         description = get_description(self.env_id)
         return (description.state_from_snapshots(self.states[indices]),
-                self.actions[indices],
+                seal(self.actions[indices]),  # a reward must not change later calls' actions
                 description.state_from_snapshots(self.next_states[indices]))
 
     def save(self, path: Path) -> None:
