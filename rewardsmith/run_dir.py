@@ -11,7 +11,7 @@ fails when a literal spreads again. The layout, with who writes each file::
         events.log        EVENTS_LOG        the run's events, one JSON object a line
         report.html       REPORT_HTML       ``rewardsmith report`` (results.report)
         llm/              LLM_DIR           one JSON file per LLM call (llm.record owns the names)
-        best/             BEST_DIR          BEST_ARTIFACTS of the winner + report.md (run.best)
+        best/             BEST_DIR          BEST_ARTIFACTS of the winner, report.md, README.md
         iter_<i>/         RunDir.iteration  one iteration = one evaluation folder
             candidates.json   CANDIDATES_JSON   every draft's fate (designers.candidates)
             halving.json      HALVING_JSON      successive halving's decisions (evaluator)
@@ -24,7 +24,8 @@ fails when a literal spreads again. The layout, with who writes each file::
             cand_<j>/         RunDir.candidate  one candidate
                 reward.py, candidate.json, critic.json, smoke_<k>/   (designers.candidates)
                 status.json, rung_<r>.json, metrics.json, analysis.json,
-                policy.zip, vecnormalize.pkl, video.mp4, sandbox/rung_<r>/   (evaluator)
+                policy_weights.pt, vecnormalize.json, video.mp4   (evaluator)
+                sandbox/rung_<r>/   the job's own folder: policy.zip, vecnormalize.pkl (pickles)
 
 Writes are atomic (:func:`write_bytes`: temp file in the same folder, fsync, rename), so a kill -9
 never leaves half a file, and every step checks for its own output first, so
@@ -77,11 +78,18 @@ METRICS_JSON = "metrics.json"  # everything about the training, merged (evaluato
 ANALYSIS_JSON = "analysis.json"  # the re-evaluation with per-episode traces (evaluator)
 POLICY_ZIP = "policy.zip"  # the SB3 policy: a pickle, load it only in the sandbox (rl.training)
 VECNORMALIZE_PKL = "vecnormalize.pkl"  # observation statistics: a pickle too (rl.training)
+POLICY_WEIGHTS_PT = "policy_weights.pt"  # the policy's tensors only: safe to load (rl.safe_policy)
+VECNORMALIZE_JSON = "vecnormalize.json"  # observation statistics as plain JSON (rl.safe_policy)
 VIDEO_MP4 = "video.mp4"  # a rollout of the final policy (rl.video)
+TENSORBOARD_DIR = "tensorboard"  # a training's TensorBoard logs (rl.training)
 SANDBOX_DIR = "sandbox"  # the untrusted jobs' folders; read back only as bounded data
+BEST_README_MD = "README.md"  # in best/: which files are safe to load, which are not (run.best)
 
-# What a training leaves, copied from the sandbox into the candidate's folder (evaluator).
-TRAINING_ARTIFACTS = (POLICY_ZIP, VECNORMALIZE_PKL, VIDEO_MP4)
+# The policy in a form that loads without running code (rl.safe_policy.load_safe_policy).
+SAFE_POLICY_FILES = (POLICY_WEIGHTS_PT, VECNORMALIZE_JSON)
+# What a training leaves, copied from the sandbox into the candidate's folder (evaluator); the
+# pickles (POLICY_ZIP, VECNORMALIZE_PKL) stay in the job's folder, sandbox/rung_<r>/.
+TRAINING_ARTIFACTS = (*SAFE_POLICY_FILES, VIDEO_MP4)
 # What ``best/`` gets from the winning candidate's folder (run.best).
 BEST_ARTIFACTS = (REWARD_PY, *TRAINING_ARTIFACTS, METRICS_JSON)
 

@@ -3,6 +3,12 @@
 The evaluator (:mod:`rewardsmith.evaluator.evaluator`) decides what runs; this module remembers
 what ran, so a resumed evaluation reuses every rung whose fingerprint (source and settings)
 still matches.
+
+Every file here is written by the parent. What comes from the candidate's job folder
+(``sandbox/``) arrives checked: the metrics in the job's result (checked by ``run_sandboxed``)
+and the policy files and video, copied by :func:`rewardsmith.sandbox.outputs.copy_outputs`
+(regular files only, never through a symlink, size-capped). The policy's pickles are never
+copied: they stay in ``sandbox/rung_<r>/``, where only sandboxed jobs load them.
 """
 
 from __future__ import annotations
@@ -25,15 +31,14 @@ from rewardsmith.run_dir import (
     REWARD_PY,
     SANDBOX_DIR,
     STATUS_JSON,
-    TRAINING_ARTIFACTS,
     read_json,
     rung_dir,
     rung_json,
-    write_bytes,
     write_json,
     write_text,
 )
-from rewardsmith.sandbox.runner import SandboxResult, read_sandbox_file
+from rewardsmith.sandbox.outputs import RUNG_OUTPUTS, copy_outputs
+from rewardsmith.sandbox.runner import SandboxResult
 
 logger = logging.getLogger(__name__)
 
@@ -112,10 +117,21 @@ class CandidateDir:
         self._save()
 
     def record_rung(self, r: int, target: int, result: SandboxResult) -> dict[str, Any]:
-        """Keep a finished rung: its metrics (a trusted copy), artifacts and resume record."""
+        """Keep a finished rung: its metrics (a trusted copy), artifacts and resume record.
+
+        A rung whose policy files or video are refused (a symlink, a FIFO, a folder, too
+        large) fails like any other failure: recorded, so a resume does not run it again. A
+        missing one is only left out (and an earlier rung's copy of it removed).
+        """
         metrics = (result.result or {}).get("metrics") if result.ok else None
         rec: dict[str, Any] = {"target": target, "ok": False, "wall_s": round(result.wall_s, 2)}
+        copied = None
         if isinstance(metrics, dict) and isinstance(metrics.get("final"), dict):
+            copied = copy_outputs(self.sandbox / rung_dir(r), self.path, RUNG_OUTPUTS,
+                                  root=self.sandbox)
+        if copied is not None and copied.ok:
+            for name in copied.missing:  # never leave an earlier rung's file beside these
+                (self.path / Path(name).name).unlink(missing_ok=True)
             evals = [e for e in metrics.get("evals", []) if isinstance(e, dict)]
             metrics["evals"] = [{**e, "rung": r} for e in evals]
             write_json(self.path / rung_json(r), metrics)
@@ -123,19 +139,29 @@ class CandidateDir:
             steps = metrics.get("steps")
             rec.update(ok=True, steps=steps if isinstance(steps, int) else target,
                        fitness=_finite(metrics["final"].get("fitness_mean")))
-            for name in TRAINING_ARTIFACTS:
-                data = read_sandbox_file(self.sandbox / rung_dir(r) / name, max_bytes=256 << 20)
-                if data is not None:
-                    write_bytes(self.path / name, data)
+        elif copied is not None:
+            rec.update(error=f"the train job's files were refused: {copied.problem}; "
+                             f"compute_reward must only return values, never write into the "
+                             f"job's files", error_kind="output", log_tail=result.log_tail[-2000:])
         else:
             rec.update(error=result.error or "the train job returned no metrics",
                        error_kind=result.error_kind or "job", log_tail=result.log_tail[-2000:])
+        self._save_rung(r, rec)
+        return rec
+
+    def record_failure(self, r: int, target: int, error: str, error_kind: str) -> dict[str, Any]:
+        """Keep a rung that failed in the parent (its output could not be used) as a result."""
+        rec = {"target": target, "ok": False, "wall_s": 0.0, "error": error,
+               "error_kind": error_kind}
+        self._save_rung(r, rec)
+        return rec
+
+    def _save_rung(self, r: int, rec: dict[str, Any]) -> None:
         rungs = self.status["rungs"]
         for stale in [k for k in rungs if int(k) > r]:
             del rungs[stale]
         rungs[str(r)] = rec
         self._save()
-        return rec
 
     def rung_metrics(self, r: int) -> dict[str, Any]:
         """The metrics ``train`` wrote at rung ``r`` (empty when the rung failed)."""

@@ -5,7 +5,10 @@ module: ``status.json`` (what is done: the resume record), ``rung_<r>.json`` (th
 training metrics), ``metrics.json`` (everything merged, with the analyzer's inputs),
 ``analysis.json`` (the re-evaluation with per-episode traces) and copies of the latest policy and
 video. ``sandbox/`` is the job folder the untrusted worker writes (``rung_<r>/`` per rung, rung
-``r`` continuing from rung ``r-1`` with ``init_from``); it is only read as bounded data.
+``r`` continuing from rung ``r-1`` with ``init_from``); it is only read through
+:mod:`rewardsmith.sandbox.outputs` (bounded, regular files, no symlinks, checked shapes), and a
+job whose output is refused fails its candidate with a short reason, recorded like any other
+failure: it never stops the run, and a resume does not run it again.
 
 Resume: a rung whose result is in ``status.json`` (same source, task, budget, seed, training
 settings and rung target) is never run again, and the halving decisions are kept in
@@ -21,6 +24,7 @@ Events (dicts, to ``on_event``, the live table and ``<out_dir>/events.log``): th
 
 from __future__ import annotations
 
+import logging
 import queue
 import sys
 import time
@@ -52,6 +56,7 @@ from rewardsmith.run_dir import (
 from rewardsmith.sandbox.isolation import IsolationLimits
 from rewardsmith.sandbox.runner import SandboxResult
 
+logger = logging.getLogger(__name__)
 EventFn = Callable[[dict[str, Any]], None]
 N_EVALS = 10  # periodic evaluations over the whole budget
 REEVAL_SEEDS = 3  # seeds of the best's final re-evaluation: the one default (design uses it)
@@ -328,13 +333,16 @@ class _Run:
                 if job.kind == "train":
                     self._record_rung(cid, r, job, result)
                 else:
-                    self.dirs[cid].record_analysis(job.args, result)
-                    summary = self.dirs[cid].reeval_summary() or {}
-                    self.post({"event": "reevaluated", "candidate": cid, **summary})
+                    self._record_analysis(cid, job, result)
         self.pump()
 
     def _record_rung(self, cid: str, r: int, job: Job, result: SandboxResult) -> None:
-        rec = self.dirs[cid].record_rung(r, job.args["steps"], result)
+        d = self.dirs[cid]
+        try:
+            rec = d.record_rung(r, job.args["steps"], result)
+        except Exception as e:  # noqa: BLE001  (a job's output never stops the run)
+            logger.exception("could not record rung %d of %s", r, cid)
+            rec = d.record_failure(r, job.args["steps"], _unusable(job, e), "output")
         if rec["ok"]:
             self.post({"event": "rung_done", "candidate": cid, "rung": r, "steps": rec["steps"],
                        "fitness": rec["fitness"], "wall_s": rec["wall_s"]})
@@ -342,6 +350,17 @@ class _Run:
             self.dirs[cid].set_state("failed")
             self.post({"event": "failed", "candidate": cid, "rung": r,
                        "error_kind": rec["error_kind"], "error": rec["error"]})
+
+    def _record_analysis(self, cid: str, job: Job, result: SandboxResult) -> None:
+        d = self.dirs[cid]
+        try:
+            d.record_analysis(job.args, result)
+        except Exception as e:  # noqa: BLE001  (a failed re-evaluation never fails the run)
+            logger.exception("could not record the re-evaluation of %s", cid)
+            d.record_analysis(job.args, SandboxResult(False, job.kind, None, _unusable(job, e),
+                                                      "output", result.wall_s))
+        summary = d.reeval_summary() or {}
+        self.post({"event": "reevaluated", "candidate": cid, **summary})
 
     def _analyse(self, ex: Executor, best: str | None) -> None:
         """Re-evaluate every trained candidate (one seed; the best over ``reeval_seeds``)."""
@@ -376,6 +395,12 @@ class _Run:
         """Flush events to the log and table only (the caller's callback may be what raised)."""
         self.on_event = None
         self.pump()
+
+
+def _unusable(job: Job, error: Exception) -> str:
+    """The failure message of a job whose output the parent could not use."""
+    return (f"rewardsmith could not use the output of the {job.kind} job "
+            f"({type(error).__name__}: {str(error)[:300]}); it is recorded as a failure")
 
 
 def _fixed_order(order: list[str]) -> RankFn:

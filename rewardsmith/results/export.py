@@ -9,6 +9,11 @@ state extraction is generated as plain numpy over ``MjData`` and the module runs
 rewardsmith. Indices are recovered by probing the description with synthetic snapshots, and the
 generated extraction is checked against the description on a short rollout before it is trusted;
 anything else falls back to importing ``rewardsmith.RewardWrapper`` and says so.
+
+Export reads only the run's own records (``run.json``, ``state.json``, with the one JSON reader)
+and checks the fields it writes into the module, so nothing a sandboxed job wrote reaches the
+exported file but the reward's source itself: no file of a job's folder is read, and no policy
+pickle is loaded (the policy's safe copy is in ``best/``; see its ``README.md``).
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ def export_run(path: str | Path, out_file: str | Path | None = None) -> Path:
     if not best or not best.get("source"):
         raise RewardsmithError(f"{run.root} has no best reward yet: no candidate finished "
                                f"training (see `rewardsmith inspect {run.root}`)")
+    _check_best(best, run.state_json)
     class_name = reward_class_name(config.get("task_id") or config.get("text") or "designed")
     module_name = re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
     out = Path(out_file) if out_file else run.best_dir / f"{module_name}.py"
@@ -72,6 +78,26 @@ def export_run(path: str | Path, out_file: str | Path | None = None) -> Path:
                                           if config.get("task_id") else 300_000)))
     write_text(out, source)
     return out
+
+
+def _check_best(best: Any, path: Path) -> None:
+    """The ``best`` entry's fields have the types the exported docstring formats them with.
+
+    ``fitness`` was measured in the sandbox; it reaches the module's docstring, so a value that
+    is not a plain number (text that could close the docstring) is refused, not written.
+    """
+    checks = {"source": lambda v: isinstance(v, str),
+              "iteration": lambda v: isinstance(v, int) and not isinstance(v, bool),
+              "candidate": lambda v: isinstance(v, str) and re.fullmatch(r"[\w.-]{1,100}", v),
+              "fitness": lambda v: v is None or (isinstance(v, int | float)
+                                                 and not isinstance(v, bool))}
+    bad = [key for key, ok in checks.items() if not ok(best.get(key))]
+    if bad:
+        raise RewardsmithError(f"{path}: the best entry's {', '.join(bad)} "
+                               f"{'is' if len(bad) == 1 else 'are'} not what rewardsmith writes "
+                               f"(got {', '.join(ascii(best.get(k))[:40] for k in bad)}); the "
+                               f"file was edited or damaged: restore it from a backup, or fix "
+                               f"its best entry by hand")
 
 
 def reward_class_name(label: str) -> str:

@@ -23,6 +23,7 @@ from rewardsmith.rl.hyperparams import NORMALIZE, hyperparams
 from rewardsmith.rl.make_env import make_vec_env
 from rewardsmith.rl.policy import NORMALIZER_FILE, POLICY_FILE, algo_class, load_for_training
 from rewardsmith.rl.reward_program import RewardProgram, load_reward
+from rewardsmith.rl.safe_policy import save_safe_policy
 from rewardsmith.rl.wrappers import VecRewardWrapper
 from rewardsmith.run_dir import METRICS_JSON, VIDEO_MP4, write_text
 
@@ -144,6 +145,7 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
         callback.evaluate_now(log=False)
     model.save(out / POLICY_FILE)
     venv.save(str(out / NORMALIZER_FILE))
+    save_safe_policy(model, venv, out)  # what the parent loads: tensors and JSON, no pickle
     if video:
         from rewardsmith.rl.video import record_video
 

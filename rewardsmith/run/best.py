@@ -1,21 +1,57 @@
-"""The best reward so far: chosen across iterations, copied to ``best/`` with a report."""
+"""The best reward so far: chosen across iterations, copied to ``best/`` with a report.
+
+``best/`` holds only what is safe to hand to a user: the parent's own copies from the winning
+candidate's folder (the reward, the tensors-only policy and its JSON statistics, the video, the
+checked metrics) and a ``README.md`` that says which of them load without running code. The
+policy's pickles, written by the process that ran the reward, stay in the candidate's
+``sandbox/`` folder and are never copied here.
+"""
 
 from __future__ import annotations
 
-import shutil
+import os
+import stat
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from rewardsmith.run.config import DesignConfig
 from rewardsmith.run_dir import (
     BEST_ARTIFACTS,
+    BEST_README_MD,
+    METRICS_JSON,
+    POLICY_WEIGHTS_PT,
+    POLICY_ZIP,
+    REWARD_PY,
+    SANDBOX_DIR,
+    VECNORMALIZE_JSON,
+    VECNORMALIZE_PKL,
+    VIDEO_MP4,
     RunDir,
     candidate_index,
     read_json,
+    write_bytes,
     write_json,
     write_text,
 )
 from rewardsmith.templates import render_template
+
+# What each file of best/ is and whether it is safe to load (best/README.md).
+_ABOUT = {
+    REWARD_PY: ("the winning reward program, written by the LLM",
+                "it is code: read it before you run it (`rewardsmith.load_reward` executes it "
+                "in your process)"),
+    POLICY_WEIGHTS_PT: ("the policy network's weights, tensors only",
+                        "yes, with `load_safe_policy` (below): `torch.load(weights_only=True)` "
+                        "into a network rewardsmith builds itself"),
+    VECNORMALIZE_JSON: ("the observation statistics the policy was trained with, plain numbers",
+                        "yes: plain JSON, read by `load_safe_policy`"),
+    VIDEO_MP4: ("a rollout of the final policy", "a video written in the sandbox: open it with "
+                "a video player as you would any downloaded file"),
+    METRICS_JSON: ("the candidate's training and evaluation numbers",
+                   "yes: rewardsmith wrote it from checked values (measured in the process that "
+                   "also ran the reward, so a hostile reward could have skewed them)"),
+}
 
 
 class BestTracker:
@@ -74,11 +110,29 @@ class BestTracker:
         write_json(self.run.state_json, self.state)
 
     def _copy_artifacts(self, iteration: int, cid: str) -> None:
+        """Replace ``best/``'s artifacts with the winner's (none of an earlier best is left)."""
         folder = self.run.candidate(iteration, candidate_index(cid))
-        self.run.best_dir.mkdir(parents=True, exist_ok=True)
+        best = self.run.best_dir
+        best.mkdir(parents=True, exist_ok=True)
+        copied = []
         for name in BEST_ARTIFACTS:
-            if (folder / name).is_file():
-                shutil.copy2(folder / name, self.run.best_dir / name)
+            data = _read_own_file(folder / name)
+            if data is None:
+                (best / name).unlink(missing_ok=True)
+                continue
+            write_bytes(best / name, data)  # atomic, and never through a link at best/<name>
+            copied.append(name)
+        config = (read_json(self.run.run_json) or {}).get("config") or {}
+        env_id = config.get("env_id") or getattr(self.task, "env_id", "ENV_ID")
+        train_kwargs = config.get("train_kwargs") or {}
+        write_text(best / BEST_README_MD, render_template(
+            "best_readme.md.j2", files=[(name, *_ABOUT[name]) for name in copied],
+            best_dir=str(best), env_id=env_id, env_kwargs=repr(config.get("env_kwargs") or {}),
+            algo=train_kwargs.get("algo", "ppo"),
+            algo_kwargs=repr(train_kwargs["algo_kwargs"]) if train_kwargs.get("algo_kwargs")
+            else "",
+            sandbox=(folder / SANDBOX_DIR).relative_to(self.run.root).as_posix(),
+            pickles=[POLICY_ZIP, VECNORMALIZE_PKL]))
 
     def succeeded(self) -> bool:
         """The best reached the task's success threshold."""
@@ -111,3 +165,16 @@ class BestTracker:
         self.state["finished"] = True
         write_json(self.run.state_json, self.state)
         return self.state
+
+
+def _read_own_file(path: Path) -> bytes | None:
+    """A file the parent wrote in a candidate's folder: a regular file, never a link."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    with os.fdopen(fd, "rb") as f:
+        return f.read()

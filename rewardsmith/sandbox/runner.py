@@ -7,14 +7,17 @@ folder, starts ``sandbox/worker.py`` under the OS isolation of
 outcome into a :class:`SandboxResult` whose ``error`` is a short message for the designer.
 
 The parent never imports or executes the candidate. Everything the worker leaves in its folder
-was written by untrusted code: it is read here as bounded JSON, never followed through a symlink,
-never unpickled (use :func:`read_sandbox_file` for other files too).
+was written by untrusted code: it is read only through :mod:`rewardsmith.sandbox.outputs`
+(:func:`read_sandbox_file`: bounded, regular files, never through a symlink, never unpickled), the
+events are checked line by line, and a job's result is checked against the shape its kind
+returns, so a planted or malformed output fails that job with a short reason instead of raising.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -38,12 +41,25 @@ from rewardsmith.sandbox.isolation import (
     scrubbed_env,
 )
 from rewardsmith.sandbox.jobs import JOBS  # kind names only: job modules load in the worker
+from rewardsmith.sandbox.outputs import (
+    FINAL_EVENTS,
+    MAX_RESULT_BYTES,
+    EventReader,
+    OutputRefused,
+    check_result,
+    parse_json,
+    read_sandbox_file,
+)
 from rewardsmith.sandbox.static_check import RewardCheckError, check_source
 
+__all__ = ["ERROR_KINDS", "SandboxResult", "SandboxUnavailableError", "read_sandbox_file",
+           "run_sandboxed", "write_sandbox_input"]
+
+# "output": the job's result, events or files broke the rules (planted, oversized, malformed).
 ERROR_KINDS = ("static", "load", "runtime", "contract", "smoke", "timeout", "cpu", "memory",
-               "crashed", "job")
-MAX_RESULT_BYTES = 8 << 20
-MAX_EVENT_BYTES = 1 << 20  # read per poll
+               "crashed", "job", "output")
+CONTROL_FILES = ("result.json", "result.json.tmp", "events.jsonl", "worker.log", "reward.py",
+                 "job.json")  # the worker's protocol; replaced before every job
 POLL_S = 0.05
 
 
@@ -95,7 +111,9 @@ def run_sandboxed(kind: str, reward_source: str, args: dict[str, Any], workdir: 
         args: keyword arguments of the job (JSON data; paths relative to ``workdir``).
         workdir: the job's folder: the only place the worker may write.
         limits: resource limits; ``sandbox/policy.toml`` for ``kind`` by default.
-        on_event: receives each progress event (a dict) the job emits, as it happens.
+        on_event: receives each progress event (a dict) the job emits, as it happens, once
+            checked (:class:`~rewardsmith.sandbox.outputs.EventReader`); the final ``done``
+            event only after the job has succeeded.
         prepare_inputs: writes the job's input files into the (resolved) job folder and returns
             arguments merged into ``args``. It is called only once the program has passed the
             static check, so that callers need not check it themselves to avoid costly inputs
@@ -140,14 +158,30 @@ def run_sandboxed(kind: str, reward_source: str, args: dict[str, Any], workdir: 
                                     stdout=log_fd, stderr=log_fd, start_new_session=True)
         finally:
             os.close(log_fd)
-        status, timed_out, cpu_s = _wait(proc, limits.wall_s, workdir, on_event)
+        events = EventReader(workdir / "events.jsonl", root=workdir)
+        held: list[dict[str, Any]] = []
+
+        def deliver(event: dict[str, Any]) -> None:
+            if event["event"] in FINAL_EVENTS:  # wait for the verdict: a forged one never shows
+                held.append(event)
+            elif on_event is not None:
+                on_event(event)
+
+        try:
+            status, timed_out, cpu_s = _wait(proc, limits.wall_s, events, deliver)
+        finally:
+            events.close()
         oom = cgroup is not None and cgroup.oom_killed()
     finally:
         if cgroup is not None:
             cgroup.remove()
-    outcome = _read_json(workdir / "result.json")
+    outcome, unreadable = _read_outcome(workdir)
     result = _to_result(kind, outcome, status, (timed_out, cpu_s >= limits.cpu_s, oom),
-                        limits, _log_tail(workdir))
+                        limits, _log_tail(workdir), unreadable)
+    result = _check_outputs(result, events.problem)
+    if result.ok and on_event is not None:
+        for event in held:
+            on_event(event)
     result.wall_s = time.perf_counter() - t0
     result.layers = [name for name in report.active_names()
                      if cgroup is not None or not name.startswith("cgroup")]
@@ -176,33 +210,6 @@ def _require_network_isolation(report, allow_unsafe: bool) -> None:
                   stacklevel=3)
 
 
-def read_sandbox_file(path: Path, max_bytes: int = MAX_RESULT_BYTES, *,
-                      tail: bool = False) -> bytes | None:
-    """Read a file the sandbox wrote, safely: no symlinks, regular files only, bounded size.
-
-    Args:
-        path: the file, inside a job's folder.
-        max_bytes: larger files are refused (or, with ``tail``, only their end is read).
-        tail: read the last ``max_bytes`` of a larger file instead of refusing it.
-
-    Returns:
-        The content, or None when the file is missing, not a regular file, or too large.
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as f:
-        info = os.fstat(f.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            return None
-        if info.st_size > max_bytes:
-            if not tail:
-                return None
-            f.seek(info.st_size - max_bytes)
-        return f.read(max_bytes)
-
-
 def write_sandbox_input(workdir: Path, name: str, write: Callable[[Any], None]) -> Path:
     """Create a fresh input file in a job's folder (never through a planted symlink).
 
@@ -219,9 +226,14 @@ def write_sandbox_input(workdir: Path, name: str, write: Callable[[Any], None]) 
 
 
 def _prepare_workdir(workdir: Path, source: str, job: dict[str, Any], uid: int | None) -> None:
-    """Write the inputs; hand the folder to the sandbox uid (a previous job's files included)."""
+    """Write the inputs; hand the folder to the sandbox uid (a previous job's files included).
+
+    A previous job in the same folder (a candidate's earlier rung) may have left anything under
+    the worker's file names: a symlink, a FIFO, a folder named ``result.json``. Each is removed,
+    never followed, so that this job starts from fresh files.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
-    for name in ("result.json", "result.json.tmp", "events.jsonl", "worker.log"):
+    for name in CONTROL_FILES:
         _unlink(workdir / name)
     for name, text in (("reward.py", source), ("job.json", json.dumps(job))):
         fd = _create_file(workdir / name, uid)
@@ -244,30 +256,34 @@ def _create_file(path: Path, uid: int | None) -> int:
 
 
 def _unlink(path: Path) -> None:
+    """Remove whatever is at ``path`` (a folder with its content); never follow a symlink."""
     try:
-        os.unlink(path)
+        info = os.lstat(path)
     except FileNotFoundError:
-        pass
-    except IsADirectoryError:
-        raise RewardsmithError(f"{path} is a folder; remove it and run again") from None
+        return
+    if stat.S_ISDIR(info.st_mode):
+        shutil.rmtree(path)  # works on file descriptors: links inside are removed, not followed
+    else:
+        os.unlink(path)
 
 
-def _wait(proc: subprocess.Popen, wall_s: float, workdir: Path,
-          on_event: Callable[[dict[str, Any]], None] | None) -> tuple[int, bool, float]:
-    """Wait for the worker, streaming its events; kill the whole sandbox at the wall limit.
+def _wait(proc: subprocess.Popen, wall_s: float, events: EventReader,
+          on_event: Callable[[dict[str, Any]], None]) -> tuple[int, bool, float]:
+    """Wait for the worker, streaming its checked events; kill the sandbox at the wall limit.
+
+    The events are read (and checked) whether or not anyone listens, so that a job with
+    forged events fails the same way for every caller.
 
     Returns:
         The exit status, whether the wall limit was hit, and the CPU seconds the sandbox used.
     """
     deadline = time.monotonic() + wall_s
-    events = _EventTail(workdir / "events.jsonl")
     timed_out, cpu_s = False, 0.0
     try:
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if on_event is not None:
-                for event in events.read_new():
-                    on_event(event)
+            for event in events.read_new():
+                on_event(event)
             if pid:
                 proc.returncode = os.waitstatus_to_exitcode(status)
                 cpu_s = usage.ru_utime + usage.ru_stime
@@ -280,9 +296,8 @@ def _wait(proc: subprocess.Popen, wall_s: float, workdir: Path,
         if proc.returncode is None:  # on_event raised, or KeyboardInterrupt
             _kill(proc)
             proc.wait()
-    if on_event is not None:
-        for event in events.read_new():
-            on_event(event)
+    for event in events.read_new():
+        on_event(event)
     return proc.returncode, timed_out, cpu_s
 
 
@@ -295,58 +310,63 @@ def _kill(proc: subprocess.Popen) -> None:
         pass
 
 
-class _EventTail:
-    """Reads the JSON lines appended to ``events.jsonl`` since the last call."""
-
-    def __init__(self, path: Path):
-        self.path, self.offset, self.partial, self.count = path, 0, b"", 0
-
-    def read_new(self) -> list[dict[str, Any]]:
-        try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        except OSError:
-            return []
-        with os.fdopen(fd, "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                return []
-            f.seek(self.offset)
-            chunk = f.read(MAX_EVENT_BYTES)
-        self.offset += len(chunk)
-        lines = (self.partial + chunk).split(b"\n")
-        self.partial = lines.pop()[-MAX_EVENT_BYTES:]
-        events = []
-        for line in lines:
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(event, dict) and self.count < 100_000:
-                self.count += 1
-                events.append(event)
-        return events
-
-
-def _read_json(path: Path) -> dict[str, Any] | None:
-    data = read_sandbox_file(path)
+def _read_outcome(workdir: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """The worker's ``result.json`` as a JSON object, or None and why it could not be used."""
     try:
-        value = json.loads(data) if data else None
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
+        data = read_sandbox_file(workdir / "result.json", MAX_RESULT_BYTES, root=workdir,
+                                 strict=True)
+        value = parse_json(data, "result.json")
+    except OutputRefused as e:
+        return None, None if e.missing else str(e)
+    if not isinstance(value, dict):
+        return None, "result.json is not a JSON object"
+    return value, None
 
 
 def _log_tail(workdir: Path, n_lines: int = 20) -> str:
-    data = read_sandbox_file(workdir / "worker.log", max_bytes=8192, tail=True) or b""
+    data = read_sandbox_file(workdir / "worker.log", max_bytes=8192, root=workdir,
+                             tail=True) or b""
     return "\n".join(data.decode("utf-8", "replace").splitlines()[-n_lines:])
+
+
+def _check_outputs(result: SandboxResult, event_problem: str | None) -> SandboxResult:
+    """Fail a job whose events were forged or whose result does not have its kind's shape.
+
+    A failed job keeps its own error (the events of a job that timed out are beside the point)
+    and its result only when that has the right shape too.
+    """
+    advice = ("compute_reward must only return values: writing into the job's files, or "
+              "changing the code that writes them, fails the candidate")
+    if not result.ok:
+        if result.result is not None:
+            try:
+                result.result = check_result(result.kind, result.result)
+            except OutputRefused:
+                result.result = None
+        return result
+    if event_problem is not None:
+        return _output_failure(result, f"the {result.kind} job's progress events were not the "
+                                       f"ones a job writes: {event_problem}; {advice}")
+    try:
+        result.result = check_result(result.kind, result.result)
+    except OutputRefused as e:
+        return _output_failure(result, f"the {result.kind} job's result is not what a "
+                                       f"{result.kind} job returns: {e}; {advice}")
+    return result
+
+
+def _output_failure(result: SandboxResult, error: str) -> SandboxResult:
+    return SandboxResult(False, result.kind, None, error[:4000], "output", result.wall_s,
+                         returncode=result.returncode, log_tail=result.log_tail)
 
 
 def _to_result(kind: str, outcome: dict[str, Any] | None, status: int,
                stopped: tuple[bool, bool, bool], limits: IsolationLimits,
-               log_tail: str) -> SandboxResult:
+               log_tail: str, unreadable: str | None = None) -> SandboxResult:
     """Map the worker's outcome (or its absence) to a result with a message for the designer.
 
     ``stopped`` says whether the wall limit was hit, the CPU limit was reached, and the
-    cgroup's OOM killer struck.
+    cgroup's OOM killer struck; ``unreadable`` why a ``result.json`` that exists was refused.
     """
     timed_out, cpu_exceeded, oom = stopped
 
@@ -386,5 +406,7 @@ def _to_result(kind: str, outcome: dict[str, Any] | None, status: int,
                     f"stack (deep recursion), or when it kills its own process")
     reason = [line for line in log_tail.splitlines() if line.startswith("rewardsmith worker:")]
     detail = f" ({reason[-1][:300]})" if reason else ""
+    if unreadable:
+        detail += f" ({unreadable})"
     return fail("crashed", f"the {kind} job exited with status {status} before writing its "
                 f"result{detail}; compute_reward must return its values, not end the process")

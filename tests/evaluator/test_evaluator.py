@@ -247,8 +247,12 @@ def test_real_candidates_trained_in_the_sandbox(real_run):
     assert weak.state == "stopped" and weak.steps < 4000
     assert broken.state == "failed" and broken.error_kind == "runtime"
     assert "pole_height" in broken.error
-    for name in ("metrics.json", "policy.zip", "video.mp4", "status.json", "reward.py"):
+    for name in ("metrics.json", "policy_weights.pt", "vecnormalize.json", "video.mp4",
+                 "status.json", "reward.py"):
         assert (out / "good" / name).is_file(), name
+    # The pickles were written by the process that ran the reward: they stay in its job folder.
+    assert not (out / "good" / "policy.zip").exists()
+    assert (out / "good" / "sandbox" / "rung_1" / "policy.zip").is_file()
     assert (out / "good" / "video.mp4").stat().st_size > 1000
     metrics = json.loads((out / "good" / "metrics.json").read_text())
     assert set(metrics["component_stats"]) == {"upright", "centred", "effort"}
