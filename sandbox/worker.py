@@ -23,12 +23,15 @@ import importlib
 import json
 import os
 import resource
+import shutil
 import socket
+import stat
 import sys
 import time
 import traceback
 
 REWARD_FILE = "reward.py"
+MAX_EVENT_CHARS = 65_536  # one events.jsonl line; the parent refuses longer ones
 CLONE_THREAD = 0x00010000
 # clone() flags that create namespaces. A new user namespace holds every capability inside it
 # (then mount, more namespaces, kernel attack surface), so no job kind may create one.
@@ -69,8 +72,13 @@ def main() -> None:
     events = open("events.jsonl", "a", encoding="utf-8")  # noqa: SIM115  (open until exit)
 
     def emit(event: dict) -> None:
-        events.write(json.dumps(event, default=str)[:65_536] + "\n")
-        events.flush()
+        line = json.dumps(event, default=str)
+        if len(line) > MAX_EVENT_CHARS:  # cut long texts, never the JSON (the parent refuses it)
+            line = json.dumps({k: v[:1000] if isinstance(v, str) else v
+                               for k, v in event.items()}, default=str)
+        if len(line) <= MAX_EVENT_CHARS:
+            events.write(line + "\n")
+            events.flush()
 
     outcome = {"ok": False, "kind": job["kind"], "result": None, **_run(job, emit, started)}
     outcome["worker_s"] = round(time.perf_counter() - started, 3)
@@ -240,8 +248,11 @@ def _write_result(outcome: dict) -> None:
     except (TypeError, ValueError) as e:
         text = json.dumps({"ok": False, "kind": outcome.get("kind"), "error_kind": "job",
                            "error": f"the job's result is not JSON: {e}"})
-    try:
-        os.unlink("result.json")  # the candidate may have planted a file or symlink here
+    try:  # the candidate may have planted a file, a symlink or a folder here
+        if stat.S_ISDIR(os.lstat("result.json").st_mode):
+            shutil.rmtree("result.json")
+        else:
+            os.unlink("result.json")
     except FileNotFoundError:
         pass
     with open("result.json.tmp", "w", encoding="utf-8") as f:

@@ -4,7 +4,15 @@ This is *hygiene*, not security: it rejects the obvious mistakes and the obvious
 with a message the designer LLM can act on (every issue names the line and the rule). Python's
 object graph is too rich for an AST check to close every path to ``os`` (``np.<module>.<module>``
 chains, for one), so the actual security is the OS isolation of the worker
-(``rewardsmith.sandbox.isolation``, ``sandbox/README.md``). Nothing here imports or runs the source.
+(``rewardsmith.sandbox.isolation``, ``sandbox/README.md``); the hostile corpus runs every program
+with this check skipped too. Nothing here imports or runs the source.
+
+Attribute names are checked wherever they appear, whatever object they hang from (``np.x``,
+``numpy.x``, ``from numpy import x``, ``a.b.x``, an alias of any of those), because the check
+cannot know what an expression evaluates to. The same holds for the places Python reads an
+attribute by a name that is not an ``Attribute`` node: ``match`` class patterns
+(``case object(__class__=c)``) and format fields (``"{0.__class__}"``). Star imports are rejected
+because they bring names in without naming them (``from numpy import *`` binds ``load``).
 """
 
 from __future__ import annotations
@@ -30,14 +38,23 @@ FORBIDDEN_NAMES = frozenset({
     "open", "exec", "eval", "compile", "__import__", "globals", "locals", "vars", "getattr",
     "setattr", "delattr", "breakpoint", "input", "help", "exit", "quit", "memoryview",
 })
+# Builtins rejected as names but not as attributes (``x.dtype.type`` is an ordinary attribute):
+# ``type(name, bases, namespace)`` builds a class whose attribute names are computed strings, so
+# it can plant numpy's ``__array_interface__`` (an array over any memory address) or ``__array__``
+# without ever naming them, and ``type(x)`` of any class *is* ``type``.
+NAME_ONLY = frozenset({"type"})
 
 # Attribute names that lead to file I/O, foreign-function access, interpreter internals or
 # other modules (``np.lib``, ``arr.ctypes``, ``np.load``, ``x.gi_frame.f_back.f_globals``, ...).
 FORBIDDEN_ATTRIBUTES = FORBIDDEN_NAMES | frozenset({
-    # numpy file I/O and FFI
+    # numpy file I/O, pickle and FFI (``FORBIDDEN_ATTRIBUTE_PATTERN`` catches their relatives)
     "ctypes", "ctypeslib", "tofile", "fromfile", "fromregex", "dump", "dumps", "load", "loads",
     "save", "savez", "savez_compressed", "savetxt", "loadtxt", "genfromtxt", "memmap",
     "open_memmap", "DataSource", "lib", "f2py", "distutils", "testing", "test", "core", "compat",
+    "npyio", "read_array", "write_array", "runstring", "mrecords", "tempdir", "temppath",
+    "as_strided", "stride_tricks",
+    # a metaclass builds classes with computed attribute names, like ``type`` (see NAME_ONLY)
+    "abc", "ABCMeta",
     # modules that a numpy submodule happens to import
     "os", "sys", "subprocess", "builtins", "bltns", "importlib", "inspect", "modules", "system",
     "gc", "socket", "shutil", "posix", "pathlib", "io", "signal", "threading", "multiprocessing",
@@ -47,6 +64,11 @@ FORBIDDEN_ATTRIBUTES = FORBIDDEN_NAMES | frozenset({
     "ag_code", "f_back", "f_globals", "f_locals", "f_builtins", "f_code", "f_trace", "tb_frame",
     "tb_next", "co_code", "co_consts", "co_names", "func_globals", "mro",
 })
+# Whole families, whatever module they live in: ``load*``/``save*``/``dump*`` (``np.load``,
+# ``np.ma.loads``, ``np.savez``, ``ndarray.dumps``), ``*file*`` (``fromfile``, ``tofile``,
+# ``np.ma.mrecords.fromtextfile``, ``NpzFile``), pickle and ctypes helpers, memory maps.
+FORBIDDEN_ATTRIBUTE_PATTERN = re.compile(r"^(load|save|dump)|file|pickle|memmap|ctypes",
+                                         re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -157,6 +179,7 @@ class _Visitor(ast.NodeVisitor):
                           f"`import numpy as np` and `import math` are")
             elif alias.name == "numpy" and alias.asname not in (None, "np"):
                 self._add(node, "import", f"import numpy as np, not as {alias.asname}")
+            self._check_bound_name(node, alias.asname)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
@@ -166,12 +189,24 @@ class _Visitor(ast.NodeVisitor):
                       f"import ...`, `from numpy import ...`) are")
             return
         for alias in node.names:
+            if alias.name == "*":
+                self._add(node, "import", f"`from {module} import *` is not allowed: a star "
+                          f"import binds names without naming them (numpy's brings in `load`, "
+                          f"`fromfile`, `memmap`, `ctypeslib` and `testing`); write "
+                          f"`import numpy as np` and use `np.<name>`, or import the names you "
+                          f"need one by one")
+                continue
             self._check_attribute_name(node, alias.name, f"from {module} import {alias.name}")
+            self._check_bound_name(node, alias.asname)
 
     def visit_Name(self, node: ast.Name) -> None:
         if _is_dunder(node.id):
             self._add(node, "dunder", f"the name `{node.id}` is not allowed: dunder names "
                       f"reach interpreter internals; remove it (no `if __name__ == ...` block)")
+        elif node.id in NAME_ONLY:
+            self._add(node, "forbidden-name", f"`{node.id}` is not allowed in a reward "
+                      f"program: `type(name, bases, namespace)` builds classes with computed "
+                      f"attribute names; test types with `isinstance(x, ...)` instead")
         elif node.id in FORBIDDEN_NAMES:
             self._add(node, "forbidden-name", f"`{node.id}` is not allowed in a reward "
                       f"program: compute the reward from `state`, `action` and `next_state` "
@@ -179,9 +214,47 @@ class _Visitor(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
-        if isinstance(node.value, str) and _FORMAT_FIELD_DUNDER.search(node.value):
+        if not isinstance(node.value, str):
+            return
+        if _FORMAT_FIELD_DUNDER.search(node.value):
             self._add(node, "dunder", "format strings may not name dunder attributes "
                       "(`{x.__...}`); format plain values only")
+        elif _is_dunder(node.value) and node.value.isidentifier():
+            self._add(node, "dunder", f"the string {node.value!r} names a dunder attribute "
+                      f"(`{{{node.value!r}: ...}}` can plant one in a class); name your "
+                      f"components and keys without leading and trailing double underscores")
+
+    def visit_MatchClass(self, node: ast.MatchClass) -> None:
+        # ``case C(attr=p)`` reads ``subject.attr``: an attribute access with no Attribute node.
+        cls = ast.unparse(node.cls)
+        for attr in node.kwd_attrs:
+            self._check_attribute_name(node, attr, f"case {cls}({attr}=...)")
+        self.generic_visit(node)
+
+    def visit_MatchAs(self, node: ast.MatchAs) -> None:
+        self._check_bound_name(node, node.name)
+        self.generic_visit(node)
+
+    def visit_MatchStar(self, node: ast.MatchStar) -> None:
+        self._check_bound_name(node, node.name)
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
+        self._check_bound_name(node, node.rest)
+        self.generic_visit(node)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        self._check_bound_name(node, node.name)
+        self.generic_visit(node)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        for name in node.names:
+            self._check_bound_name(node, name)
+
+    visit_Nonlocal = visit_Global
+
+    def visit_keyword(self, node: ast.keyword) -> None:
+        self._check_bound_name(node, node.arg)
+        self.generic_visit(node)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         self._check_attribute_name(node, node.attr, f".{node.attr}")
@@ -195,6 +268,10 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self._check_definition_name(node, node.name)
+        if node.keywords:
+            self._add(node, "forbidden-name", f"class `{node.name}` may not take keyword "
+                      f"arguments (`metaclass=...`): a metaclass builds classes with computed "
+                      f"attribute names; use a plain class or plain functions")
         self.generic_visit(node)
 
     def visit_arg(self, node: ast.arg) -> None:
@@ -206,6 +283,12 @@ class _Visitor(ast.NodeVisitor):
             self._add(node, "dunder", f"defining `{name}` is not allowed: dunder methods "
                       f"reach interpreter internals; use a plain function")
 
+    def _check_bound_name(self, node: ast.AST, name: str | None) -> None:
+        """Names bound or passed without a Name node (``as x``, ``global x``, ``f(x=...)``)."""
+        if name is not None and _is_dunder(name):
+            self._add(node, "dunder", f"the name `{name}` is not allowed: dunder names reach "
+                      f"interpreter internals; use a plain name")
+
     def _check_attribute_name(self, node: ast.AST, attr: str, shown: str) -> None:
         if _is_dunder(attr):
             self._add(node, "dunder", f"`{shown}` is not allowed: dunder attributes reach "
@@ -213,7 +296,7 @@ class _Visitor(ast.NodeVisitor):
         elif attr.startswith("_"):
             self._add(node, "private-attribute", f"`{shown}` is not allowed: private "
                       f"attributes are not part of the state or numpy API; use public names")
-        elif attr in FORBIDDEN_ATTRIBUTES:
+        elif attr in FORBIDDEN_ATTRIBUTES or FORBIDDEN_ATTRIBUTE_PATTERN.search(attr):
             self._add(node, "forbidden-attribute", f"`{shown}` is not allowed in a reward "
                       f"program (file access, foreign code, or interpreter internals); use "
                       f"numpy math on the state's arrays instead")

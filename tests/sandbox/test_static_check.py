@@ -39,6 +39,14 @@ def test_reference_rewards_pass(path: Path):
     body("x = state['joint_angles']['bthigh'] + state.dt",
          "helper = lambda v: v * 2", "x = helper(x)"),
     body("x = action[:, 0]", "print(f'{x.mean():.3f}')"),
+    body("x = np.percentile(np.tile(action, 2), 50, axis=1)",
+         "y = x.astype(x.dtype.type)", "y.fill(0)", "x = x + y"),
+    body("match action.shape:", "    case (n, m):", "        x = action[:, 0] * m",
+         "    case _:", "        x = action[:, 0]"),
+    body("match action:", "    case np.ndarray(shape=(n, _)):", "        x = action[:, 0]",
+         "    case {'a': value, **rest}:", "        x = value"),
+    body("try:", "    x = action[:, 0] / 1.0", "except ZeroDivisionError as error:",
+         "    x = 0 * action[:, 0]", "labels = {'__': 1, '_private_term_': 2}"),
 ])
 def test_ordinary_rewards_pass(source: str):
     assert check_source(source) == []
@@ -51,6 +59,15 @@ def test_ordinary_rewards_pass(source: str):
     ("from os import system", "import", "from os import"),
     ("from numpy import load", "forbidden-attribute", "load"),
     ("from . import sibling", "import", "from ."),
+    ("from numpy import *", "import", "`from numpy import *` is not allowed"),
+    ("from math import *", "import", "star import binds names without naming them"),
+    ("from numpy import fromfile as ff", "forbidden-attribute", "fromfile"),
+    ("from numpy import testing as t", "forbidden-attribute", "testing"),
+    ("from numpy import ctypeslib", "forbidden-attribute", "ctypeslib"),
+    ("from numpy import memmap", "forbidden-attribute", "memmap"),
+    ("from numpy import DataSource", "forbidden-attribute", "DataSource"),
+    ("import math as __builtins__", "dunder", "`__builtins__`"),
+    ("from math import pi as __builtins__", "dunder", "`__builtins__`"),
 ])
 def test_imports_outside_the_allow_list_are_rejected(line, rule, needle):
     issues = check_source(line + "\n" + body("x = action[:, 0]"))
@@ -82,6 +99,13 @@ def test_imports_outside_the_allow_list_are_rejected(line, rule, needle):
     ("x = np.ma.extras.warnings.sys", "forbidden-attribute"),
     ("x = (g for g in []).gi_frame.f_back", "forbidden-attribute"),
     ("x = np.random.bit_generator.re", "forbidden-attribute"),
+    ("x = type(np)", "forbidden-name"),
+    ("x = type('P', (), {'__array_' + 'interface__': {}})", "forbidden-name"),
+    ("x = {'__array_interface__': {}}", "dunder"),
+    ("x = np.random.bit_generator.abc.ABCMeta('P', (), {})", "forbidden-attribute"),
+    ("x = action.__array_interface__", "dunder"),
+    ("x = dict(__array_interface__={})", "dunder"),
+    ("x = np.asarray(action, __class__=1)", "dunder"),
 ])
 def test_dangerous_constructs_are_rejected_with_line_and_rule(code, rule):
     issues = check_source(body(code))
@@ -89,6 +113,75 @@ def test_dangerous_constructs_are_rejected_with_line_and_rule(code, rule):
     assert all(i.line == 6 for i in issues)
     assert rule in {i.rule for i in issues}
     assert all(str(i).startswith("line 6 [") for i in issues)
+
+
+@pytest.mark.parametrize("code", [
+    "x = np.load('f.npy', allow_pickle=True)",
+    "x = np.ma.loads(b'')",
+    "x = np.ma.mrecords.fromtextfile('f')",
+    "x = np.rec.fromfile('f')",
+    "x = np.lib.npyio.NpzFile",
+    "x = np.lib.format.read_array",
+    "x = np.lib.format.write_array",
+    "x = np.lib.stride_tricks.as_strided(action, (10 ** 9,), (8,))",
+    "x = np.testing.runstring('1', {})",
+    "x = np.f2py",
+    "x = np.distutils",
+    "x = np.DataSource().open('/etc/passwd')",
+    "x = np.memmap('f')",
+    "x = np.savez_compressed('f', action)",
+    "x = np.save('f', action)",
+    "x = np.genfromtxt('f')",
+    "x = np.loadtxt('f')",
+    "x = np.fromregex('f', 'r', float)",
+    "x = np.ctypeslib.as_array(action)",
+    "x = action.ctypes.data",
+    "x = action.dump('f')",
+    "x = action.dumps()",
+    "x = action.tofile('f')",
+    "alias = np; x = alias.lib.format.open_memmap('f')",
+])
+def test_numpy_file_pickle_and_ffi_entry_points_are_rejected_however_reached(code):
+    issues = check_source(body(code))
+    assert issues, code
+    assert {i.rule for i in issues} == {"forbidden-attribute"}
+    assert all(i.line == 6 and "file access, foreign code" in i.message for i in issues)
+
+
+@pytest.mark.parametrize("pattern,needle", [
+    ("object(__class__=c)", "case object(__class__=...)"),
+    ("object(__class__=object(__base__=b))", "case object(__base__=...)"),
+    ("object(_private=c)", "case object(_private=...)"),
+    ("object(gi_frame=object(f_back=f))", "case object(gi_frame=...)"),
+    ("np.ndarray(ctypes=c)", "case np.ndarray(ctypes=...)"),
+    ("object(load=c)", "case object(load=...)"),
+])
+def test_match_class_patterns_cannot_read_forbidden_attributes(pattern, needle):
+    source = body("match action:", f"    case {pattern}:", "        x = action[:, 0]",
+                  "    case _:", "        x = action[:, 0]")
+    issues = check_source(source)
+    assert issues and all(i.line == 7 for i in issues)
+    assert any(needle in i.message for i in issues), issues
+
+
+@pytest.mark.parametrize("lines", [
+    ("match action:", "    case __builtins__:", "        x = action[:, 0]"),
+    ("match action:", "    case [*__builtins__]:", "        x = action[:, 0]"),
+    ("match {}:", "    case {**__builtins__}:", "        x = action[:, 0]"),
+    ("try:", "    x = action[:, 0]", "except ValueError as __builtins__:", "    x = 1"),
+    ("global __builtins__", "x = action[:, 0]"),
+])
+def test_dunder_names_are_rejected_wherever_they_are_bound(lines):
+    issues = check_source(body(*lines))
+    assert [i.rule for i in issues] == ["dunder"]
+    assert "`__builtins__`" in issues[0].message
+
+
+def test_classes_may_not_take_a_metaclass():
+    source = body("class P(metaclass=np.dtype):", "    pass", "x = action[:, 0]")
+    issues = check_source(source)
+    assert [(i.line, i.rule) for i in issues] == [(6, "forbidden-name")]
+    assert "metaclass" in issues[0].message
 
 
 @pytest.mark.parametrize("source,needle", [
@@ -142,11 +235,19 @@ def test_check_never_executes_the_source(tmp_path):
     assert not marker.exists()
 
 
+# The one exec in the package, for code the user chose to trust: load_reward runs the winner of
+# a run (or a reward the user wrote) in the calling process; candidates never come through it.
+TRUSTED_EXEC = {"rl/reward_program.py"}
+
+
 def test_no_exec_or_eval_in_the_package():
     """Only sandbox/worker.py may execute candidate code."""
     package = Path(__file__).resolve().parents[2] / "rewardsmith"
     for path in package.rglob("*.py"):
-        assert not re.search(r"\b(exec|eval)\(", path.read_text()), path
+        if path.relative_to(package).as_posix() not in TRUSTED_EXEC:
+            assert not re.search(r"\b(exec|eval)\(", path.read_text()), path
+    for name in TRUSTED_EXEC:
+        assert "trust" in (package / name).read_text().split('"""')[1], name
 
 
 def test_checks_in_parallel_threads_all_succeed():

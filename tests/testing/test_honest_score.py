@@ -48,28 +48,18 @@ def compute_reward(state, action, next_state):
 '''
 
 
-@pytest.mark.parametrize("program, unchecked", [
-    ("forge_ufunc_at", False),  # its writes land (numpy lets np.add.at through), own copies
-    ("forge_array_interface_alias", True),  # its writes land past numpy, own copies
-])
-def test_forges_whose_writes_land_still_report_the_honest_score(program, unchecked, tmp_path):
-    source = (HOSTILE / f"{program}.py").read_text()
-    check = check_score_not_forged(source, tmp_path, skip_static_check=unchecked,
-                                   reevaluate=program == "forge_ufunc_at")
+# Every forge_* program of the corpus goes through check_score_not_forged in
+# tests/sandbox/test_sandbox_corpus.py; here one whose writes land (numpy lets np.add.at
+# through a read-only array) also checks the candidate's own re-evaluation job.
+def test_a_forge_whose_writes_land_still_reports_the_honest_score(tmp_path):
+    source = (HOSTILE / "forge_ufunc_at.py").read_text()
+    check = check_score_not_forged(source, tmp_path, reevaluate=True)
     assert check.train.ok, f"{check.train.error_kind}: {check.train.error}"
     assert check.reported is not None and check.honest is not None, check.describe()
     assert not check.forged, check.describe()
     assert check.reported == check.honest  # the same episodes, replayed to the last bit
     if check.reevaluate is not None:
         assert check.reevaluated == check.honest, check.describe()
-
-
-def test_the_reported_sign_flip_fails_its_job_and_reports_no_score(tmp_path):
-    source = (HOSTILE / "forge_sign_flip.py").read_text()
-    check = check_score_not_forged(source, tmp_path)
-    assert not check.train.ok and check.train.error_kind == "runtime", check.describe()
-    assert "read-only" in check.train.error and "backward *= -1.0" in check.train.error
-    assert check.reported is None and not check.forged
 
 
 def test_a_process_level_forgery_is_caught_by_the_trusted_replay(tmp_path):
