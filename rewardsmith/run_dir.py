@@ -419,5 +419,8 @@ class RunDir:
 
 def _indices(folder: Path, prefix: str) -> list[int]:
     """The ``<n>`` of the ``<prefix><n>`` folders in ``folder``, sorted; other names ignored."""
-    found = [p.name.removeprefix(prefix) for p in folder.glob(f"{prefix}*") if p.is_dir()]
-    return sorted(int(n) for n in found if n.isdigit())
+    # A symlinked folder is not the run's (a resume would write through it); "iter_01" is not
+    # iteration 1 (two folders would claim it).
+    found = [p.name.removeprefix(prefix) for p in folder.glob(f"{prefix}*")
+             if p.is_dir() and not p.is_symlink()]
+    return sorted(int(n) for n in found if n.isdigit() and str(int(n)) == n)

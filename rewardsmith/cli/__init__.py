@@ -1,4 +1,14 @@
-"""The ``rewardsmith`` command line: one module per command, each a thin wrapper."""
+"""The ``rewardsmith`` command line: one module per command, each a thin wrapper.
+
+Every command runs through :func:`main`, which ends each way a command can fail in a clear
+message on stderr and a non-zero exit: a :class:`~rewardsmith.errors.RewardsmithError` is one
+``error:`` line and exit 1 (the message is made plain text, because it may quote a candidate or
+a run file), Ctrl-C is exit 130, and a flag typer cannot parse is typer's usage message and
+exit 2. Commands check their inputs before any work and raise ``RewardsmithError`` for the rest.
+
+Commands import their heavy parts (``rewardsmith.run``, ``rl``: torch, SB3, MuJoCo) inside the
+command function, so ``rewardsmith --help`` and a bad flag answer in a fraction of a second.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +17,7 @@ import sys
 import typer
 
 from rewardsmith.cli import check, design, envs, rank, refine, runs, train
-from rewardsmith.cli._console import console, err_console
+from rewardsmith.cli._console import console, err_console, print_error
 from rewardsmith.errors import RewardsmithError
 
 __all__ = ["app", "console", "err_console", "main"]
@@ -36,12 +46,16 @@ def _register() -> None:
 _register()
 
 
-def main() -> None:
-    """Entry point: run the app, turning our errors into one ``[error]`` line and exit code 1."""
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app, turning our errors into one ``error:`` line and exit code 1.
+
+    Args:
+        argv: the arguments (``sys.argv[1:]`` when None).
+    """
     try:
-        app()
+        app(args=argv)
     except RewardsmithError as e:
-        err_console.print(f"[bold red]error:[/] {e}", highlight=False)
+        print_error(e)
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/]: finished work is on disk; "

@@ -1,7 +1,12 @@
-"""A rich progress bar fed by training events (``start``/``progress``/``eval``/``done``)."""
+"""A rich progress bar fed by training events (``start``/``progress``/``eval``/``done``).
+
+The events of a sandboxed training are written next to the candidate's code, so each value is
+used only when it is a number of the right kind; anything else is ignored, never printed.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from rich.console import Console
@@ -36,14 +41,32 @@ class TrainingProgress:
     def __call__(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
         update: dict[str, Any] = {}
-        if "total" in event:
-            update["total"] = event["total"]
-        if "steps" in event:
-            update["completed"] = min(event["steps"], event.get("total") or event["steps"])
-        if kind == "progress":
-            update["fps"] = f"{event['fps']:.0f}"
-        elif kind in ("eval", "done") and event.get("fitness") is not None:
-            success = event.get("success_rate")
+        total, steps = _count(event.get("total")), _count(event.get("steps"))
+        if total is not None:
+            update["total"] = total
+        if steps is not None:
+            update["completed"] = min(steps, total or steps)
+        fps, fitness = _finite(event.get("fps")), _finite(event.get("fitness"))
+        if kind == "progress" and fps is not None:
+            update["fps"] = f"{fps:.0f}"
+        elif kind in ("eval", "done") and fitness is not None:
+            success = _finite(event.get("success_rate"))
             rate = f" success {success:.0%}" if success is not None else ""
-            update["fitness"] = f"fitness {event['fitness']:.3f}{rate}"
+            update["fitness"] = f"fitness {fitness:.3f}{rate}"
         self.progress.update(self.task_id, **update)
+
+
+def _count(value: Any) -> int | None:
+    """A step count (a non-negative int), or None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 \
+        else None
+
+
+def _finite(value: Any) -> float | None:
+    """A finite number, or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return float(value) if math.isfinite(value) else None
+    except OverflowError:
+        return None

@@ -7,15 +7,16 @@ is wrong (the same text the designer LLM would get). Never hangs: the sandbox ha
 
 from __future__ import annotations
 
+import math
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from rewardsmith.cli._console import safe
 from rewardsmith.errors import RewardsmithError
 
 console = Console()
@@ -40,6 +41,8 @@ def check(reward_file: str | Path, env: str | None = None, task: str | None = No
     from rewardsmith.sandbox.static_check import RewardCheckError, check_source
 
     path = Path(reward_file)
+    if timeout_s is not None and not timeout_s > 0:
+        return _fail(f"--timeout must be a positive number of seconds, got {timeout_s:g}")
     try:
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
@@ -78,30 +81,49 @@ def _resolve_env(env: str | None, task: str | None) -> tuple[str, dict]:
 
 
 def _fail(message: str) -> int:
-    console.print(f"[bold red]error[/bold red] {escape(message)}", highlight=False,
+    """Print the verdict as one line: the message is plain text (it quotes the candidate)."""
+    console.print(f"[bold red]error[/bold red] {safe(message)}", highlight=False,
                   soft_wrap=True)
     return 1
 
 
 def _print_summary(path: Path, env_id: str, result) -> None:
-    report = result.result
-    table = Table(title=f"{path.name} on {env_id}: {report['n_transitions']} recorded "
-                        f"transitions", title_justify="left")
+    """Print the smoke test's report; every value is checked and every text made plain,
+    because the report was written in the sandbox, next to the candidate."""
+    report = result.result if isinstance(result.result, dict) else {}
+    table = Table(title=f"{safe(path.name)} on {safe(env_id)}: "
+                        f"{_fmt(report.get('n_transitions'), 'd')} recorded transitions",
+                  title_justify="left")
     for column in ("component", "min", "mean", "max", "std"):
         table.add_column(column, justify="left" if column == "component" else "right")
-    rows = [*report["components"].items(), ("total", report["total"])]
+    components = report.get("components") if isinstance(report.get("components"), dict) else {}
+    rows = [*components.items(), ("total", report.get("total"))]
     for i, (name, stats) in enumerate(rows):
         style = "bold" if i == len(rows) - 1 else None
-        table.add_row(escape(name), *(f"{stats[k]:.4g}" for k in ("min", "mean", "max", "std")),
-                      style=style)
+        stats = stats if isinstance(stats, dict) else {}
+        table.add_row(safe(name, 80), *(_fmt(stats.get(k), ".4g")
+                                        for k in ("min", "mean", "max", "std")), style=style)
     console.print(table)
-    sums = "yes" if report["components_sum_to_total"] else "no"
+    sums = "yes" if report.get("components_sum_to_total") is True else "no"
     console.print(f"[green]ok[/green] deterministic, components sum to the total: {sums}, "
-                  f"{report['us_per_call']:g} us per call of {report['main_batch_size']} "
-                  f"transitions, checked in {result.wall_s:.1f} s", highlight=False)
-    for warning in report["warnings"]:
-        console.print(f"[yellow]warning[/yellow] {escape(warning)}", highlight=False)
-    console.print(f"sandbox: {', '.join(result.layers)}", style="dim", highlight=False)
+                  f"{_fmt(report.get('us_per_call'), 'g')} us per call of "
+                  f"{_fmt(report.get('main_batch_size'), 'd')} transitions, checked in "
+                  f"{result.wall_s:.1f} s", highlight=False)
+    warnings = report.get("warnings") if isinstance(report.get("warnings"), list) else []
+    for warning in warnings:
+        console.print(f"[yellow]warning[/yellow] {safe(warning, 500)}", highlight=False)
+    console.print(f"sandbox: {safe(', '.join(map(str, result.layers)))}", style="dim",
+                  highlight=False)
+
+
+def _fmt(value: Any, spec: str) -> str:
+    """``value`` formatted with ``spec`` when it is a finite number (an int for ``d``), else
+    ``?``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "?"
+    if spec == "d":
+        return str(value) if isinstance(value, int) else "?"
+    return format(value, spec) if math.isfinite(value) else "?"
 
 
 def check_cli(

@@ -7,6 +7,10 @@ from typing import Annotated
 
 import typer
 
+from rewardsmith.cli._console import console
+from rewardsmith.cli.design import _events, _print_result, _say, check_resumable
+from rewardsmith.results.inspect import open_run
+
 
 def refine_cli(
     run: Annotated[Path, typer.Argument(help="The run directory.")],
@@ -17,10 +21,8 @@ def refine_cli(
     = None,
 ) -> None:
     """Run one more iteration steered by your sentence (Text2Reward-style refinement)."""
-    from rewardsmith.cli._console import console
-    from rewardsmith.cli.design import _events, _print_result
     from rewardsmith.run.refine import refine
 
-    result = refine(run, feedback, candidate, on_event=_events(console, {}),
-                    say=lambda line: console.print(line, highlight=False))
+    check_resumable(open_run(run))  # refine resumes the run: the same files must be sound
+    result = refine(run, feedback, candidate, on_event=_events(console, {}), say=_say(console))
     _print_result(console, result)

@@ -39,7 +39,7 @@ class LLMDesigner:
         if draft.reply:
             messages.append({"role": "assistant", "content": draft.reply})
         messages.append({"role": "user", "content": render_template(
-            "repair.md.j2", error=error, source=draft.source or draft.reply)})
+            "repair.md.j2", error=error, source=draft.source or "")})  # the reply is above
         reply = self.client.chat(messages, n=1, temperature=self.temperature, purpose="repair",
                                  sample_key=f"{key}/repair{attempt}")
         return _draft(reply.texts[0])

@@ -4,16 +4,27 @@ Every event (a dict with at least ``event`` and usually ``candidate``) goes to
 ``<out_dir>/events.log`` as one JSON line with a timestamp, so a run can be followed with
 ``tail -f`` or read afterwards; training progress events are thinned to one every few seconds per
 candidate there. The table keeps one row per candidate: rung, steps, fitness and state.
+
+Events carry what sandboxed jobs reported (an error message is the candidate's own exception
+text), so the table takes numbers only when they are numbers and shows every text as plain
+text in a :class:`rich.text.Text` cell: no terminal escape reaches the screen, no ``[/]`` is
+parsed as markup.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import math
+import os
+import stat
 import threading
 import time
 from pathlib import Path
 from typing import Any, Self
+
+from rewardsmith.errors import CorruptRunFile
+from rewardsmith.plain_text import plain_text
 
 PROGRESS_LOG_EVERY_S = 5.0
 
@@ -22,12 +33,31 @@ _STYLES = {"running": "cyan", "done": "green", "best": "bold green", "stopped": 
 
 
 class EventLog:
-    """Appends events as JSON lines to a file (``events.log`` in the run's folder)."""
+    """Appends events as JSON lines to a file (``events.log`` in the run's folder).
+
+    The file is opened without following a symlink: a run folder can be edited by hand or
+    planted, and ``events.log -> ~/.bashrc`` must not make a resume append to that file.
+
+    Raises:
+        CorruptRunFile: ``path`` is a symlink or not a regular file.
+    """
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115  (closed in close)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+        try:
+            fd = os.open(self.path, flags | os.O_NONBLOCK, 0o666)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.EISDIR, errno.ENXIO):
+                raise CorruptRunFile(self.path, "is a symbolic link or not a regular file, "
+                                                "where rewardsmith appends its events") from None
+            raise
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO or a device opened for writing
+            os.close(fd)
+            raise CorruptRunFile(self.path, "is not a regular file, where rewardsmith appends "
+                                            "its events")
+        self._file = os.fdopen(fd, "a", encoding="utf-8")  # closed in close()
         self._last_progress: dict[Any, float] = {}
 
     def write(self, event: dict[str, Any]) -> None:
@@ -93,8 +123,9 @@ class LiveTable:
                 row["steps"] = event["steps"]
             if isinstance(event.get("total"), int):
                 row["total"] = event["total"]
-            if event.get("fitness") is not None and kind not in ("reeval", "reevaluated"):
-                row["fitness"] = event["fitness"]
+            if _finite(event.get("fitness")) is not None and \
+                    kind not in ("reeval", "reevaluated"):
+                row["fitness"] = _finite(event["fitness"])
             if kind in ("start", "worker_ready") and event.get("job", "train") == "train":
                 row["state"] = "running"
             elif kind in ("stopped", "failed", "interrupted", "reused", "best"):
@@ -102,20 +133,22 @@ class LiveTable:
             elif kind == "finished":
                 row["state"] = "done"
             if kind == "failed":
-                row["note"] = f"{event.get('error_kind')}: {event.get('error', '')}"[:60]
+                row["note"] = plain_text(f"{event.get('error_kind')}: "
+                                         f"{event.get('error', '')}", 60)
             elif kind == "reeval":
-                row["note"] = f"re-evaluating (seed {event.get('seed')})"
+                row["note"] = plain_text(f"re-evaluating (seed {event.get('seed')})", 60)
             elif kind == "reevaluated":
-                row["note"] = "" if event.get("fitness_sem") is None else (
-                    f"re-eval {event['fitness_mean']:.3g} ± {event['fitness_sem']:.2g} "
-                    f"({event.get('n_seeds')} seeds)")
-            elif kind == "signatures" and event.get("names"):
-                row["note"] = ", ".join(event["names"])
+                mean, sem = _finite(event.get("fitness_mean")), _finite(event.get("fitness_sem"))
+                row["note"] = "" if mean is None or sem is None else plain_text(
+                    f"re-eval {mean:.3g} ± {sem:.2g} ({event.get('n_seeds')} seeds)", 60)
+            elif kind == "signatures" and isinstance(event.get("names"), list):
+                row["note"] = plain_text(", ".join(map(str, event["names"])), 60)
 
     def _render(self) -> Any:
         from rich.table import Table
+        from rich.text import Text
 
-        table = Table(title=self.title, expand=False)
+        table = Table(title=Text(plain_text(self.title)), expand=False)
         for name, justify in (("candidate", "left"), ("rung", "right"), ("steps", "right"),
                               ("fitness", "right"), ("state", "left"), ("note", "left")):
             table.add_column(name, justify=justify)
@@ -125,7 +158,16 @@ class LiveTable:
                 steps = f"{row['steps']:,}" + (f" / {row['total']:,}" if row["total"] else "")
                 fitness = "-" if row["fitness"] is None else f"{row['fitness']:.4g}"
                 style = _STYLES.get(row["state"], "")
-                table.add_row(cid, rung, steps, fitness,
-                              f"[{style}]{row['state']}[/]" if style else row["state"],
-                              row["note"])
+                table.add_row(Text(plain_text(cid)), rung, steps, fitness,
+                              Text(row["state"], style=style), Text(row["note"]))
         return table
+
+
+def _finite(value: Any) -> float | None:
+    """A finite number from an event, or None (text, NaN, an int too big for a float)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return float(value) if math.isfinite(value) else None
+    except OverflowError:
+        return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _escape_markup
 from rich.table import Table
 
 from rewardsmith.feedback.ranking import (
@@ -20,6 +20,13 @@ from rewardsmith.feedback.ranking import (
     RankingError,
     check_unique_ids,
 )
+from rewardsmith.plain_text import plain_text
+
+
+def escape(text: str) -> str:
+    """Plain text (no terminal escapes) with rich markup escaped: ids and labels are data."""
+    return _escape_markup(plain_text(str(text)))
+
 
 InputFn = Callable[[str], str]
 
@@ -55,7 +62,7 @@ def rank_in_terminal(
     console.print(_table(candidates))
     if len(candidates) == 1:
         only = candidates[0].id
-        console.print(f"Only one candidate ({only}); it is both the best and the worst.")
+        console.print(f"Only one candidate ({escape(only)}); it is both the best and the worst.")
         why = _ask(input_fn, "Why (optional, Enter to skip): ")
         return Ranking.from_choice(candidates, only, only, why=why, source="terminal")
     best = _ask_choice(candidates, input_fn, console, "Best candidate")

@@ -4,6 +4,12 @@ Every component that talks to an LLM (designer, critic, analyzer, feedback) goes
 :class:`LLMClient.chat`, so a run's spending, its caps and its on-disk record are complete. The
 official ``openai`` SDK does the HTTP; it works against OpenAI and any OpenAI-compatible server
 (vLLM, Ollama, llama.cpp server).
+
+No bad reply gets past this door: a broken answer (an HTML page, JSON cut off, ``choices: null``,
+a null message or content), a timeout or a reset connection is retried with backoff, every
+attempt goes into the call's record, and what is left in the end is one :class:`LLMError` that
+names the endpoint, the fault and the fix. A reply text longer than ``max_reply_chars`` is cut
+where it enters, so nothing downstream (a repair prompt) sends megabytes back.
 """
 
 from __future__ import annotations
@@ -22,14 +28,22 @@ from rewardsmith.llm.budget import check_budget
 from rewardsmith.llm.config import LLMConfig
 from rewardsmith.llm.errors import LLMError
 from rewardsmith.llm.pricing import estimate_cost
-from rewardsmith.llm.record import RecordStore, build_record, cache_key, now_iso
+from rewardsmith.llm.record import RecordStore, build_record, cache_key, count, now_iso
 from rewardsmith.llm.transport import (
+    MIN_BODY_CAP_BYTES,
+    Completion,
+    ReplyFault,
     backoff_delay,
+    fault_name,
     is_retryable,
+    is_timeout,
     make_sdk_client,
+    parse_completion,
+    post_chat,
     to_llm_error,
 )
 from rewardsmith.llm.types import ChatRequest, HTTPResult, LLMReply, LLMTotals, LLMUsage
+from rewardsmith.plain_text import plain_text
 
 logger = logging.getLogger(__name__)
 
@@ -120,11 +134,16 @@ class LLMClient:
         self._client()  # a missing endpoint is a config error, not a failed call to record
         started_at, t0 = now_iso(), time.monotonic()
         results: list[HTTPResult] = []
+        attempts: list[dict[str, Any]] = []
         error: LLMError | None = None
         try:
-            self._sample(req, results)
+            self._sample(req, results, attempts)
         except LLMError as exc:
             error = exc
+        notes = self.totals.notes + [
+            f"choice {cut['choice']} of a reply was {cut['chars']:,} characters; only the "
+            f"first {self.config.max_reply_chars:,} (max_reply_chars) were kept"
+            for r in results for cut in r.truncated]
         record = build_record(
             key=key,
             sample_key=req.sample_key,
@@ -138,10 +157,11 @@ class LLMClient:
             },
             results=results,
             n=req.n,
-            notes=self.totals.notes,
+            notes=notes,
             started_at=started_at,
             latency_s=time.monotonic() - t0,
             error=error,
+            attempts=attempts,
         )
         path = self._store.write(record, purpose) if self._store is not None else None
         with self._lock:
@@ -160,21 +180,24 @@ class LLMClient:
             notes=tuple(record["notes"]),
         )
 
-    def _sample(self, req: ChatRequest, results: list[HTTPResult]) -> None:
+    def _sample(self, req: ChatRequest, results: list[HTTPResult],
+                attempts: list[dict[str, Any]]) -> None:
         """Collect ``req.n`` choices into ``results``, topping up when the server ignores ``n``.
 
         The first request asks for all ``n``; if fewer come back, the client remembers the most
-        this server gives per request and sends the rest as parallel requests.
+        this server gives per request and sends the rest as parallel requests. Every HTTP
+        attempt, failed or not, is appended to ``attempts`` for the record.
         """
         while (have := sum(len(r.texts) for r in results)) < req.n:
             need = req.n - have
             per_call = need if self._server_max_n is None else min(need, self._server_max_n)
             batch = [per_call] * (need // per_call) + ([need % per_call] if need % per_call else [])
             if len(batch) == 1:
-                outcomes: list[HTTPResult | LLMError] = [self._request(req, batch[0])]
+                outcomes: list[HTTPResult | LLMError] = [
+                    self._request(req, batch[0], attempts)]
             else:
                 with ThreadPoolExecutor(max_workers=len(batch)) as pool:
-                    futures = [pool.submit(self._request, req, k) for k in batch]
+                    futures = [pool.submit(self._request, req, k, attempts) for k in batch]
                     outcomes = [_result_or_error(f) for f in futures]
             for outcome in outcomes:
                 if isinstance(outcome, HTTPResult):
@@ -183,47 +206,70 @@ class LLMClient:
                 if isinstance(outcome, LLMError):
                     raise outcome
             for outcome in outcomes:
-                got = len(outcome.texts)
-                if got == 0:
-                    raise LLMError(
-                        f"The LLM endpoint {self.config.endpoint()} returned a reply with no "
-                        f"choices for model {self.config.model!r}; check the server's logs.",
-                        endpoint=self.config.endpoint(),
-                    )
+                got = len(outcome.texts)  # at least 1: parse_completion refuses no choices
                 if got < outcome.n_asked:
                     self._learn_max_n(got, outcome.n_asked)
 
-    def _request(self, req: ChatRequest, n: int) -> HTTPResult:
-        """One logical HTTP request with our retry loop; raises :class:`LLMError` at the end."""
+    def _request(self, req: ChatRequest, n: int, attempts: list[dict[str, Any]]) -> HTTPResult:
+        """One logical HTTP request with our retry loop; raises :class:`LLMError` at the end.
+
+        An attempt fails on an HTTP error, a refused or reset connection, a timeout, or a
+        reply that is no chat completion (:class:`ReplyFault`). Transient failures are retried
+        after an exponential backoff, up to ``max_retries`` times, of which at most
+        ``timeout_retries`` after a timeout (each costs a whole ``timeout_s``). Each attempt is
+        appended to ``attempts``.
+        """
         cfg = self.config
         params = req.sdk_params(cfg.model, n)
         sdk = self._client()
-        last_exc: BaseException | None = None
+        body_cap = max(MIN_BODY_CAP_BYTES, 8 * n * cfg.max_reply_chars)
+        t_start = time.monotonic()
+        timeouts = 0
         for attempt in range(cfg.max_retries + 1):
             self._check_budget()
+            fault: BaseException | None = None
             with self._sem:
-                t0 = time.monotonic()
+                started_at, t0 = now_iso(), time.monotonic()
                 with self._lock:
                     self._totals.http_calls += 1
                 try:
-                    response = sdk.chat.completions.create(**params)
-                except openai.OpenAIError as exc:
-                    last_exc = exc
-                else:
-                    return self._account(response, n, time.monotonic() - t0, attempt)
-            if not is_retryable(last_exc) or attempt == cfg.max_retries:
+                    body, content_type = post_chat(sdk, params, timeout_s=cfg.timeout_s,
+                                                   max_body_bytes=body_cap)
+                    completion = parse_completion(body, content_type,
+                                                  max_reply_chars=cfg.max_reply_chars)
+                except (openai.OpenAIError, ReplyFault) as exc:
+                    fault = exc
+                latency = time.monotonic() - t0
+            entry: dict[str, Any] = {"attempt": attempt, "n_asked": n, "started_at": started_at,
+                                     "latency_s": round(latency, 4)}
+            if fault is None:
+                result = self._account(completion, n, latency, attempt)
+                self._log_attempt(attempts, entry | {"outcome": "ok",
+                                                     "n_returned": len(result.texts)})
+                return result
+            billed = self._account_fault(fault)
+            timeouts += int(is_timeout(fault))
+            retry = (is_retryable(fault) and attempt < cfg.max_retries
+                     and not (is_timeout(fault) and timeouts > cfg.timeout_retries))
+            delay = (backoff_delay(attempt, cfg.backoff_base_s, cfg.backoff_max_s, fault)
+                     if retry else None)
+            self._log_attempt(attempts, entry | billed | {
+                "outcome": fault_name(fault),
+                "status": getattr(fault, "status_code", None),
+                "error": plain_text(fault, 300), "retry_in_s": round(delay, 3) if retry else None})
+            if not retry:
                 raise to_llm_error(
-                    last_exc,
+                    fault,
                     endpoint=cfg.endpoint(),
                     model=cfg.model,
                     timeout_s=cfg.timeout_s,
                     attempts=attempt + 1,
+                    elapsed_s=time.monotonic() - t_start,
                 ) from None
-            delay = backoff_delay(attempt, cfg.backoff_base_s, cfg.backoff_max_s, last_exc)
             logger.warning(
                 "LLM request to %s failed (%s); retry %d/%d in %.1fs",
                 cfg.endpoint(),
-                type(last_exc).__name__,
+                fault_name(fault),
                 attempt + 1,
                 cfg.max_retries,
                 delay,
@@ -233,19 +279,26 @@ class LLMClient:
             time.sleep(delay)
         raise AssertionError("unreachable: the loop returns or raises")
 
-    def _account(self, response: Any, n: int, latency_s: float, retries: int) -> HTTPResult:
-        """Turn an SDK response into texts, usage and cost, and add them to the totals."""
-        texts = [(choice.message.content or "") for choice in response.choices][:n]
-        raw = response.usage
-        usage = LLMUsage(
-            int(getattr(raw, "prompt_tokens", 0) or 0),
-            int(getattr(raw, "completion_tokens", 0) or 0),
-        )
+    def _log_attempt(self, attempts: list[dict[str, Any]], entry: dict[str, Any]) -> None:
+        """Add one attempt to the call's list (parallel top-up requests share it)."""
+        with self._lock:
+            attempts.append(entry)
+
+    def _account(self, completion: Completion, n: int, latency_s: float,
+                 retries: int) -> HTTPResult:
+        """Turn a checked completion into texts, usage and cost, and add them to the totals."""
+        texts = completion.texts[:n]
+        raw = completion.usage
+        usage = LLMUsage(raw["prompt_tokens"], raw["completion_tokens"]) if raw else LLMUsage()
         cost, note = estimate_cost(
             self.config.model, usage.prompt_tokens, usage.completion_tokens, self._price
         )
         if raw is None:
             note = "the server reported no token usage: tokens and cost are counted as 0."
+        for cut in completion.truncated:
+            logger.warning("%s sent a reply of %d characters; kept the first %d "
+                           "(max_reply_chars)", self.config.endpoint(), cut["chars"],
+                           self.config.max_reply_chars)
         with self._lock:
             self._totals.prompt_tokens += usage.prompt_tokens
             self._totals.completion_tokens += usage.completion_tokens
@@ -253,21 +306,43 @@ class LLMClient:
             if note and note not in self._totals.notes:
                 self._totals.notes.append(note)
                 logger.info("%s", note)
-        return HTTPResult(texts, n, usage, cost, round(latency_s, 4), retries)
+        return HTTPResult(texts, n, usage, cost, round(latency_s, 4), retries,
+                          [c for c in completion.truncated if c["choice"] < n])
+
+    def _account_fault(self, fault: BaseException) -> dict[str, Any]:
+        """Count the tokens a broken reply still reported (it may have been billed).
+
+        Returns:
+            The tokens and cost for the attempt's record entry (empty when none were reported).
+        """
+        raw = fault.usage if isinstance(fault, ReplyFault) else None
+        if not raw:
+            return {}
+        cost, _ = estimate_cost(self.config.model, raw["prompt_tokens"],
+                                raw["completion_tokens"], self._price)
+        with self._lock:
+            self._totals.prompt_tokens += raw["prompt_tokens"]
+            self._totals.completion_tokens += raw["completion_tokens"]
+            self._totals.cost_usd += cost
+        return {"prompt_tokens": raw["prompt_tokens"],
+                "completion_tokens": raw["completion_tokens"], "cost_usd": cost}
 
     def _reply_from_record(self, record: dict[str, Any]) -> LLMReply:
         """Serve a reply from disk; count it as a cache hit that cost nothing now."""
         with self._lock:
             self._totals.cache_hits += 1
-        usage = record.get("usage") or {}
+        usage = record.get("usage") if isinstance(record.get("usage"), dict) else {}
+        notes = record.get("notes") if isinstance(record.get("notes"), list) else []
+        model = record.get("model")
         return LLMReply(
-            texts=list(record["texts"]),
-            usage=LLMUsage(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)),
+            texts=list(record["texts"]),  # RecordStore checked: a list of strings
+            usage=LLMUsage(int(count(usage.get("prompt_tokens"))),
+                           int(count(usage.get("completion_tokens")))),
             cost_usd=0.0,
             cached=True,
-            model=record.get("model", self.config.model),
+            model=model if isinstance(model, str) else self.config.model,
             record_path=Path(record["_path"]),
-            notes=tuple(record.get("notes") or ()),
+            notes=tuple(str(note) for note in notes),
         )
 
     def _check_budget(self) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from rewardsmith.errors import describe_validation_error
 from rewardsmith.llm.errors import LLMConfigError
@@ -49,6 +49,14 @@ class LLMConfig(BaseModel):
     api_key: SecretStr | None = Field(None, description="API key; never logged.")
     timeout_s: float = Field(120.0, gt=0, description="Per-request timeout in seconds.")
     max_retries: int = Field(4, ge=0, description="Retries after the first attempt.")
+    timeout_retries: int = Field(
+        1, ge=0, description="Retries after an attempt timed out (at most max_retries): each "
+        "costs a whole timeout_s, and a server that hung once mostly hangs again."
+    )
+    max_reply_chars: int = Field(
+        100_000, ge=1_000, description="Longest reply text kept per choice; a longer one is "
+        "cut (a reward program is at most 64 kB, and repairs send the reply back)."
+    )
     max_concurrency: int = Field(4, ge=1, description="HTTP requests in flight at once.")
     max_cost_usd: float | None = Field(None, ge=0, description="Stop before spending more.")
     max_tokens_total: int | None = Field(None, ge=0, description="Stop before using more.")
@@ -63,6 +71,18 @@ class LLMConfig(BaseModel):
     completion_price_per_mtok: float | None = Field(
         None, ge=0, description="USD per million completion tokens; overrides the price table."
     )
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_is_http(cls, value: str | None) -> str | None:
+        # a typo here would otherwise surface as connection errors retried for a minute
+        if value is None or value == "":
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL with a host, e.g. "
+                             "http://localhost:8000/v1")
+        return value
 
     @classmethod
     def load(

@@ -17,6 +17,9 @@ class LLMError(RewardsmithError):
         endpoint: the base URL that was called, or ``None`` when no request was made.
         status_code: the HTTP status of the last failed attempt, when there was one.
         attempts: how many HTTP attempts were made before giving up.
+        fault: a short name of the last attempt's failure (``"timeout"``, ``"connection"``,
+            ``"http_500"``, ``"html"``, ``"not_json"``, ``"no_choices"``, ``"no_content"``,
+            ...), the same name the run's llm/ record gives each attempt.
     """
 
     def __init__(
@@ -26,11 +29,13 @@ class LLMError(RewardsmithError):
         endpoint: str | None = None,
         status_code: int | None = None,
         attempts: int = 0,
+        fault: str | None = None,
     ) -> None:
         super().__init__(message)
         self.endpoint = endpoint
         self.status_code = status_code
         self.attempts = attempts
+        self.fault = fault
 
 
 class LLMConfigError(LLMError):

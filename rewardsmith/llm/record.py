@@ -69,14 +69,22 @@ def build_record(
     started_at: str,
     latency_s: float,
     error: BaseException | None,
+    attempts: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Assemble the JSON record of one chat call from the HTTP requests it took.
 
     A failed call is recorded too (``status: "error"``) with whatever it already paid for, so a
-    resume counts that spending, but it is never served from the cache.
+    resume counts that spending, but it is never served from the cache. ``attempts`` holds one
+    entry per HTTP attempt, failed ones included (``outcome`` is ``"ok"`` or the fault's name,
+    e.g. ``"timeout"``, ``"html"``, ``"not_json"``, ``"no_content"``, ``"http_500"``), so the
+    record shows what the endpoint did each time; tokens a broken reply still reported count.
     """
+    attempts = list(attempts or [])
+    failed = [a for a in attempts if a.get("outcome") != "ok"]
     prompt = sum(r.usage.prompt_tokens for r in results)
+    prompt += sum(a.get("prompt_tokens", 0) for a in failed)
     completion = sum(r.usage.completion_tokens for r in results)
+    completion += sum(a.get("completion_tokens", 0) for a in failed)
     return {
         "status": "ok" if error is None else "error",
         "error": None if error is None else str(error),
@@ -91,7 +99,8 @@ def build_record(
             "completion_tokens": completion,
             "total_tokens": prompt + completion,
         },
-        "cost_usd": sum(r.cost_usd for r in results),
+        "cost_usd": sum(r.cost_usd for r in results) + sum(a.get("cost_usd", 0.0)
+                                                             for a in failed),
         "notes": list(notes),
         "latency_s": round(latency_s, 4),
         "started_at": started_at,
@@ -105,10 +114,35 @@ def build_record(
                 "cost_usd": r.cost_usd,
                 "latency_s": r.latency_s,
                 "retries": r.retries,
+                "truncated_choices": r.truncated,
             }
             for r in results
         ],
+        "attempts": attempts,
     }
+
+
+def count(value: Any) -> float:
+    """A token count or a cost from a record: 0 for anything that is not a finite number >= 0.
+
+    Records are files a person (or a disk fault) may have changed; a resume must not stop on
+    ``"cost_usd": "free"``.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0.0
+    return float(value) if 0 <= value < float("inf") else 0.0
+
+
+def _cache_problem(record: dict[str, Any]) -> str | None:
+    """Why a successful record cannot answer its request again, or None when it can."""
+    texts = record.get("texts")
+    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+        return "its texts are not a list of strings"
+    request = record.get("request")
+    n = request.get("n") if isinstance(request, dict) else None
+    if isinstance(n, int) and len(texts) < n:
+        return f"it holds {len(texts)} texts for n={n}"
+    return None
 
 
 def now_iso() -> str:
@@ -149,12 +183,19 @@ class RecordStore:
                                exc)
                 continue
             if not isinstance(record, dict):
+                logger.warning("ignoring %s: it holds a JSON %s, not an LLM record (its call "
+                               "is made again)", path, type(record).__name__)
                 continue
-            usage = record.get("usage") or {}
-            self.prior_cost_usd += float(record.get("cost_usd") or 0.0)
-            self.prior_tokens += int(usage.get("prompt_tokens") or 0)
-            self.prior_tokens += int(usage.get("completion_tokens") or 0)
-            if record.get("status") == "ok" and record.get("cache_key"):
+            usage = record.get("usage") if isinstance(record.get("usage"), dict) else {}
+            self.prior_cost_usd += count(record.get("cost_usd"))
+            self.prior_tokens += int(count(usage.get("prompt_tokens")))
+            self.prior_tokens += int(count(usage.get("completion_tokens")))
+            if record.get("status") == "ok" and isinstance(record.get("cache_key"), str):
+                problem = _cache_problem(record)
+                if problem:
+                    logger.warning("ignoring %s as a cached reply (%s); its call is made again",
+                                   path, problem)
+                    continue
                 record["_path"] = str(path)
                 self._index[record["cache_key"]] = record
 

@@ -114,7 +114,10 @@ class LLMTotals:
 
 @dataclass
 class HTTPResult:
-    """One successful HTTP request: its choices, usage and cost (internal to the client)."""
+    """One successful HTTP request: its choices, usage and cost (internal to the client).
+
+    ``truncated`` lists ``{"choice": i, "chars": n}`` for each text cut to ``max_reply_chars``.
+    """
 
     texts: list[str]
     n_asked: int
@@ -122,3 +125,4 @@ class HTTPResult:
     cost_usd: float
     latency_s: float
     retries: int
+    truncated: list[dict[str, int]] = field(default_factory=list)  # choices cut to the limit

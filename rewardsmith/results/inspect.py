@@ -6,19 +6,30 @@
 are still going or were stopped, from whatever is on disk. :func:`render_run` prints that view
 with rich: iterations x candidates, the best code and the diff between successive bests.
 ``rewardsmith report`` builds its HTML page from the same view.
+
+A run folder holds files written by sandboxed code and by people, so nothing in it is trusted:
+every value is checked for the type the view needs before it is used. A bad file at the root
+(``run.json``, ``state.json``) stops with :class:`~rewardsmith.errors.CorruptRunFile`, because
+without it there is no run to show; a bad file below it (an iteration's summary, a candidate's
+record, an LLM record) is skipped, named in ``RunView.problems``, and the rest is shown. Every
+text is shown as plain text: :func:`render_run` prints no escape sequence and parses no markup
+that came from the run.
 """
 
 from __future__ import annotations
 
 import difflib
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rewardsmith.errors import CorruptRunFile, RewardsmithError
+from rewardsmith.plain_text import plain_text
 from rewardsmith.run_dir import (
     CANDIDATE_JSON,
+    CANDIDATE_PREFIX,
     REWARD_PY,
     RUN_JSON,
     STATUS_JSON,
@@ -109,6 +120,7 @@ class RunView:
     success: bool | None
     finished: bool
     llm: LLMTotals | None
+    problems: list[str] = field(default_factory=list)
 
     @property
     def preference(self) -> bool:
@@ -126,8 +138,8 @@ class RunView:
         for before, after in zip(self.best_history, self.best_history[1:], strict=False):
             old, new = _label(before), _label(after)
             text = "".join(difflib.unified_diff(
-                before.get("source", "").splitlines(keepends=True),
-                after.get("source", "").splitlines(keepends=True), fromfile=old, tofile=new))
+                before["source"].splitlines(keepends=True),
+                after["source"].splitlines(keepends=True), fromfile=old, tofile=new))
             diffs.append((old, new, text))
         return diffs
 
@@ -143,99 +155,305 @@ def inspect_run(path: str | Path) -> RunView:
         path: the run directory (the folder holding ``run.json``).
 
     Returns:
-        A :class:`RunView`.
+        A :class:`RunView`; ``problems`` names each file below the root that was skipped.
 
     Raises:
         RewardsmithError: ``path`` is not a rewardsmith run.
+        CorruptRunFile: ``run.json`` or ``state.json`` is not what rewardsmith writes.
     """
     run = open_run(path)
-    meta = read_json(run.run_json) or {}
-    state = read_json(run.state_json) or {}
+    meta, state = read_root(run)
+    reader = _Reader(run.root)
+    iterations = [_iteration(run, reader, i) for i in run.iterations()
+                  if not _linked(run.iteration(i), reader)]
     return RunView(
-        path=run.root, config=meta.get("config", {}), versions=meta.get("versions", {}),
-        iterations=[_iteration(run, i) for i in run.iterations()],
-        best=state.get("best"), best_history=state.get("best_history", []),
-        best_reeval=state.get("best_reeval"), success=state.get("success"),
-        finished=bool(state.get("finished")), llm=_llm_totals(run.llm_dir))
+        path=run.root, config=meta["config"], versions=meta["versions"],
+        iterations=iterations, best=state["best"], best_history=state["best_history"],
+        best_reeval=state["best_reeval"], success=state["success"],
+        finished=state["finished"], llm=_llm_totals(run.llm_dir, reader),
+        problems=reader.problems)
 
 
 def open_run(path: str | Path) -> RunDir:
-    """Open a run directory, with a hint when ``path`` is missing or is the folder of runs."""
+    """Open a run directory, with a hint when ``path`` is missing or is the folder of runs.
+
+    Its root files are checked too (:func:`read_root`), so a caller may index ``run.json``'s
+    ``config`` and ``state.json``'s ``best`` without meeting a wrong type.
+
+    Raises:
+        RewardsmithError: ``path`` is not a run.
+        CorruptRunFile: ``run.json`` or ``state.json`` is not what rewardsmith writes.
+    """
     root = Path(path)
     if not root.is_dir():
-        raise RewardsmithError(f"{root} does not exist; pass a run directory made by "
+        what = "is a file" if root.exists() else "does not exist"
+        raise RewardsmithError(f"{root} {what}; pass a run directory made by "
                                f"`rewardsmith design` (the folder that holds run.json)")
     runs = sorted(p.parent for p in root.glob(f"*/{RUN_JSON}"))
-    if not (root / RUN_JSON).is_file() and runs:
+    if not (root / RUN_JSON).exists() and runs:
         raise RewardsmithError(f"{root} holds runs, it is not one: pass one of them, e.g. "
                                f"{runs[-1]}")
-    return RunDir.open(root)
+    if (root / RUN_JSON).is_symlink() or (root / RUN_JSON).is_dir():
+        read_json(root / RUN_JSON)  # raises CorruptRunFile: a link, a folder
+    run = RunDir.open(root)
+    read_root(run)
+    return run
 
 
-def _iteration(run: RunDir, i: int) -> IterationView:
-    summary = read_json(run.summary_json(i)) or {}
-    report = read_json(run.report_json(i)) or {}
-    ranking = read_json(run.ranking_json(i)) or {}
-    results = {c["id"]: c for c in report.get("candidates", [])}
-    scored = {c["id"]: c for c in summary.get("candidates", [])}
-    order = summary.get("order") or report.get("ranking") or []
-    ids = sorted(set(scored) | {candidate_id(j) for j in run.candidates(i)}, key=candidate_index)
-    candidates = [_candidate(run.candidate(i, candidate_index(cid)), cid, scored.get(cid),
-                             results.get(cid), order, ranking) for cid in ids]
-    return IterationView(i, candidates, order, summary.get("feedback", ""),
-                         finished=bool(summary), env_steps=report.get("env_steps"))
+def read_root(run: RunDir) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``run.json`` and ``state.json``, checked: the keys a reader uses have the right types.
+
+    Returns:
+        ``({"config": dict, "versions": dict}, {"best": dict | None, "best_history": list,
+        "best_reeval": dict | None, "success": bool | None, "finished": bool})``; ``best``
+        and every ``best_history`` entry have an int ``iteration``, a str ``candidate``, a
+        finite or None ``fitness`` and a str ``source``.
+
+    Raises:
+        CorruptRunFile: either file exists but is not what rewardsmith writes; the message names
+            the file and the key.
+    """
+    meta = read_json(run.run_json)
+    if not isinstance(meta, dict):
+        raise CorruptRunFile(run.run_json, _not_an_object(meta))
+    config = meta.get("config", {})
+    if not isinstance(config, dict):
+        raise CorruptRunFile(run.run_json, f"has a 'config' that is {_kind(config)}, not an "
+                                           f"object")
+    for key in ("text", "env_id", "task_id", "feedback", "designer"):
+        if config.get(key) is not None and not isinstance(config[key], str):
+            raise CorruptRunFile(run.run_json, f"has a config '{key}' that is "
+                                               f"{_kind(config[key])}, not text")
+    versions = meta.get("versions")
+    versions = {str(k): str(v) for k, v in versions.items()} if isinstance(versions, dict) \
+        else {}
+    state = read_json(run.state_json)
+    if state is None:
+        state = {}
+    if not isinstance(state, dict):
+        raise CorruptRunFile(run.state_json, _not_an_object(state))
+    best = state.get("best")
+    if best is not None:
+        _check_best(run, best, "best")
+    history = state.get("best_history", [])
+    if not isinstance(history, list):
+        raise CorruptRunFile(run.state_json, f"has a 'best_history' that is {_kind(history)}, "
+                                             f"not a list")
+    for i, entry in enumerate(history):
+        _check_best(run, entry, f"best_history[{i}]")
+    reeval = state.get("best_reeval")
+    reeval = {**reeval, "fitness_mean": _number(reeval.get("fitness_mean")),
+              "fitness_sem": _number(reeval.get("fitness_sem"))} \
+        if isinstance(reeval, dict) else None
+    success = state.get("success")
+    return ({"config": config, "versions": versions},
+            {"best": best, "best_history": history, "best_reeval": reeval,
+             "success": success if isinstance(success, bool) else None,
+             "finished": state.get("finished") is True})
 
 
-def _candidate(folder: Path, cid: str, scored: dict | None, result: dict | None,
-               order: list[str], ranking: dict) -> CandidateView:
-    record = read_json(folder / CANDIDATE_JSON) or {}
-    status = read_json(folder / STATUS_JSON) or {}
-    accepted = record.get("accepted", scored is None or scored.get("error") is None)
+def _check_best(run: RunDir, best: Any, key: str) -> None:
+    """Raise CorruptRunFile unless ``best`` is a best entry as run.best writes it."""
+    problem = None
+    if not isinstance(best, dict):
+        problem = f"is {_kind(best)}, not an object"
+    elif not isinstance(best.get("iteration"), int) or isinstance(best["iteration"], bool) \
+            or best["iteration"] < 0:
+        problem = "has no iteration number"
+    elif not isinstance(best.get("candidate"), str):
+        problem = "names no candidate"
+    elif best.get("fitness") is not None and _number(best["fitness"]) is None:
+        problem = f"has a fitness that is {_kind(best['fitness'])}, not a number"
+    elif not isinstance(best.get("source", ""), str):
+        problem = "has a source that is not text"
+    if problem:
+        raise CorruptRunFile(run.state_json, f"has a '{key}' entry that {problem}")
+    best.setdefault("source", "")
+
+
+class _Reader:
+    """Reads the files below a run's root: a bad one is skipped and named, never fatal."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[str] = []
+
+    def json(self, path: Path, kind: type) -> Any:
+        """The value of ``path`` if it is a ``kind`` (dict or list); else ``kind()``."""
+        try:
+            value = read_json(path)
+        except CorruptRunFile as exc:
+            self.skip(path, exc.problem)
+            return kind()
+        except OSError as exc:
+            self.skip(path, f"cannot be read ({exc.strerror or exc})")
+            return kind()
+        if value is None:
+            return kind()
+        if not isinstance(value, kind):
+            self.skip(path, f"is {_kind(value)}, not the {kind.__name__} rewardsmith writes")
+            return kind()
+        return value
+
+    def text(self, path: Path) -> str:
+        """A text file (a reward program), or "" when it is missing or unreadable."""
+        if path.is_symlink():
+            self.skip(path, "is a symbolic link")
+            return ""
+        if not path.is_file():
+            return ""
+        try:
+            if path.stat().st_size > _MAX_TEXT_BYTES:
+                self.skip(path, f"is larger than {_MAX_TEXT_BYTES:,} bytes")
+                return ""
+            return path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            self.skip(path, f"is not UTF-8 text (bad byte at offset {exc.start})")
+        except OSError as exc:
+            self.skip(path, f"cannot be read ({exc.strerror or exc})")
+        return ""
+
+    def skip(self, path: Path, problem: str) -> None:
+        """Note that ``path`` was left out, and why."""
+        try:
+            name = path.relative_to(self.root)
+        except ValueError:
+            name = path
+        message = f"skipped {name}: it {problem}"
+        logger.warning("%s", message)
+        self.problems.append(message)
+
+
+_MAX_TEXT_BYTES = 1 << 20  # a reward program is at most 64 kB (the static check's limit)
+
+
+def _iteration(run: RunDir, reader: _Reader, i: int) -> IterationView:
+    summary = reader.json(run.summary_json(i), dict)
+    report = reader.json(run.report_json(i), dict)
+    ranking = reader.json(run.ranking_json(i), dict)
+    results = _by_id(report.get("candidates"))
+    scored = _by_id(summary.get("candidates"))
+    order = [c for c in _list(summary.get("order")) or _list(report.get("ranking"))
+             if isinstance(c, str)]
+    on_disk = {candidate_id(j) for j in run.candidates(i)
+               if not _linked(run.candidate(i, j), reader)}
+    ids = sorted({cid for cid in set(scored) | on_disk if _is_candidate_id(cid)},
+                 key=candidate_index)
+    candidates = [_candidate(run.candidate(i, candidate_index(cid)), reader, cid,
+                             scored.get(cid), results.get(cid), order, ranking)
+                  for cid in ids]
+    feedback = summary.get("feedback")
+    steps = report.get("env_steps")
+    return IterationView(i, candidates, order, feedback if isinstance(feedback, str) else "",
+                         finished=bool(summary),
+                         env_steps=steps if _is_count(steps) else None)
+
+
+def _candidate(folder: Path, reader: _Reader, cid: str, scored: dict | None,
+               result: dict | None, order: list[str], ranking: dict) -> CandidateView:
+    real = folder.is_dir() and not folder.is_symlink()
+    record = reader.json(folder / CANDIDATE_JSON, dict) if real else {}
+    status = reader.json(folder / STATUS_JSON, dict) if real else {}
+    scored, result = scored or {}, result or {}
+    accepted = record.get("accepted")
+    if not isinstance(accepted, bool):
+        accepted = not scored or scored.get("error") is None
     state = "rejected" if not accepted else _STATES.get(
-        (result or {}).get("state") or status.get("state"), "accepted")
-    error = (scored or {}).get("error") or (result or {}).get("error")
-    if not accepted and not error and record.get("attempts"):
-        error = record["attempts"][-1].get("error")
-    fitness = (scored or {}).get("fitness", (result or {}).get("fitness"))
+        _text(result.get("state")) or _text(status.get("state")), "accepted")
+    error = _text(scored.get("error")) or _text(result.get("error"))
+    attempts = [a for a in _list(record.get("attempts")) if isinstance(a, dict)]
+    if not accepted and not error and attempts:
+        error = _text(attempts[-1].get("error"))
+    fitness = _number(scored["fitness"]) if "fitness" in scored else \
+        _number(result.get("fitness"))
     if fitness is None and state != "failed":
-        rungs = status.get("rungs") or {}
-        last = rungs[max(rungs, key=int)] if rungs else {}
-        fitness = last.get("fitness")
+        rungs = status.get("rungs")
+        rungs = {int(k): v for k, v in rungs.items()
+                 if str(k).isdigit() and isinstance(v, dict)} if isinstance(rungs, dict) else {}
+        fitness = _number(rungs[max(rungs)].get("fitness")) if rungs else None
     video = folder / VIDEO_MP4
     preferred = ("best" if ranking.get("best") == cid else
                  "worst" if ranking.get("worst") == cid else None)
+    source = _text(scored.get("source")) or _text(record.get("source")) or (
+        reader.text(folder / REWARD_PY) if real else "")
+    steps = result.get("steps")
     return CandidateView(
         id=cid, state=state, fitness=None if state in ("failed", "rejected") else fitness,
         rank=order.index(cid) + 1 if cid in order and state not in ("failed", "rejected")
         else None,
-        preferred=preferred, error=error,
-        source=(scored or {}).get("source") or record.get("source") or (
-            (folder / REWARD_PY).read_text() if (folder / REWARD_PY).is_file() else ""),
-        folder=folder, video=video if video.is_file() else None,
-        steps=(result or {}).get("steps"))
+        preferred=preferred, error=error, source=source, folder=folder,
+        video=video if real and video.is_file() and not video.is_symlink() else None,
+        steps=steps if _is_count(steps) else None)
 
 
-def _llm_totals(folder: Path) -> LLMTotals | None:
+def _linked(folder: Path, reader: _Reader) -> bool:
+    """The folder is a symlink: skipped (and named), because what it points to is not the run."""
+    if folder.is_symlink():
+        reader.skip(folder, "is a symbolic link (rewardsmith never makes one in a run)")
+        return True
+    return False
+
+
+def _by_id(entries: Any) -> dict[str, dict]:
+    """``{id: entry}`` of a list of candidate entries; entries without a text id are left out."""
+    return {e["id"]: e for e in _list(entries)
+            if isinstance(e, dict) and isinstance(e.get("id"), str)}
+
+
+def _is_candidate_id(cid: str) -> bool:
+    """``cand_<digits>``: summary.json may name anything, the folder layout names these."""
+    return cid.startswith(CANDIDATE_PREFIX) and cid.removeprefix(CANDIDATE_PREFIX).isdigit()
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _number(value: Any) -> float | None:
+    """A finite float, or None for anything else (text, NaN, infinities, huge integers)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "text", bool: "a boolean",
+            type(None): "null"}.get(type(value), "a number")
+
+
+def _not_an_object(value: Any) -> str:
+    return f"holds {_kind(value)}, not the JSON object rewardsmith writes"
+
+
+def _llm_totals(folder: Path, reader: _Reader) -> LLMTotals | None:
     """Sum usage and cost over the JSON records of ``llm/``; None when there are none."""
-    paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    paths = sorted(folder.glob("*.json")) if folder.is_dir() and not folder.is_symlink() else []
     if not paths:
         return None
     totals = LLMTotals()
     for path in paths:
-        try:
-            record = read_json(path)
-        except (CorruptRunFile, OSError) as exc:  # the LLM client skips it too (a cache
-            logger.warning("ignoring %s", exc)  # miss): count the rest, still show the run
+        record = reader.json(path, dict)  # a bad record is a cache miss for the client too
+        if not record:
             continue
-        if not isinstance(record, dict):
-            continue
-        usage = record.get("usage") or {}
+        usage = record.get("usage") if isinstance(record.get("usage"), dict) else {}
         totals.calls += 1
         totals.errors += record.get("status") == "error"
-        totals.prompt_tokens += int(usage.get("prompt_tokens") or 0)
-        totals.completion_tokens += int(usage.get("completion_tokens") or 0)
-        totals.cost_usd += float(record.get("cost_usd") or 0.0)
-        purpose = str(record.get("purpose", "call"))
+        totals.prompt_tokens += int(_number(usage.get("prompt_tokens")) or 0)
+        totals.completion_tokens += int(_number(usage.get("completion_tokens")) or 0)
+        totals.cost_usd += _number(record.get("cost_usd")) or 0.0
+        purpose = plain_text(record.get("purpose", "call"), 40)
         totals.by_purpose[purpose] = totals.by_purpose.get(purpose, 0) + 1
     return totals
 
@@ -258,21 +476,29 @@ def cell_text(view: RunView, iteration: int, c: CandidateView) -> str:
 
 
 def render_run(view: RunView, console: Any) -> None:
-    """Print a :class:`RunView` with rich: summary, table, best code, diffs, LLM totals."""
+    """Print a :class:`RunView` with rich: summary, table, best code, diffs, LLM totals.
+
+    Every text from the run (the task, errors, code, names) goes through
+    :func:`~rewardsmith.plain_text.plain_text` and is printed as :class:`~rich.text.Text`,
+    never parsed as markup: ``[/]`` in an error shows as ``[/]``, ``ESC[2J`` not at all.
+    """
     from rich.syntax import Syntax
     from rich.table import Table
     from rich.text import Text
 
+    def say(text: str, style: str = "") -> None:
+        console.print(Text(plain_text(text), style=style), highlight=False, soft_wrap=True)
+
     config = view.config
-    console.rule(f"run {view.path.name}")
-    console.print(f"task: {config.get('text', '?')}\nenv: {config.get('env_id', '?')}"
-                  + (f" (task {config['task_id']})" if config.get("task_id") else "")
-                  + f"\nfeedback: {config.get('feedback', '?')}, designer: "
-                  f"{config.get('designer', '?')}, {config.get('candidates', '?')} candidates x "
-                  f"{config.get('iterations', '?')} iterations, "
-                  f"{config.get('steps') or 'default'} steps each", highlight=False)
+    console.rule(Text(plain_text(f"run {view.path.name}")))
+    say(f"task: {config.get('text', '?')}\nenv: {config.get('env_id', '?')}"
+        + (f" (task {config['task_id']})" if config.get("task_id") else "")
+        + f"\nfeedback: {config.get('feedback', '?')}, designer: "
+        f"{config.get('designer', '?')}, {config.get('candidates', '?')} candidates x "
+        f"{config.get('iterations', '?')} iterations, "
+        f"{config.get('steps') or 'default'} steps each")
     if not view.iterations:
-        console.print("[yellow]no iteration has started yet[/]")
+        say("no iteration has started yet", "yellow")
     width = max((len(it.candidates) for it in view.iterations), default=0)
     table = Table(title="iterations x candidates: " + ("#rank, " if view.preference else "")
                   + "task score, state (★ best of the run)")
@@ -283,33 +509,34 @@ def render_run(view: RunView, console: Any) -> None:
         cells = []
         for c in it.candidates:
             style = "bold green" if view.is_best(it.index, c.id) else _STYLE.get(c.state, "")
-            cells.append(Text(cell_text(view, it.index, c), style=style))
+            cells.append(Text(plain_text(cell_text(view, it.index, c)), style=style))
         label = str(it.index) + ("" if it.finished else " (running)")
         table.add_row(label, *cells, *[""] * (width - len(cells)))
     if view.iterations:
         console.print(table)
     if view.best is None:
-        console.print("[yellow]no best yet[/]: no candidate has finished training")
+        say("no best yet: no candidate has finished training", "yellow")
     else:
-        score = view.best.get("fitness")
-        console.rule(f"best: {_label(view.best)}"
-                     + (f", task score {score:.3f}" if score is not None else ""))
-        console.print(Syntax(view.best.get("source", ""), "python", line_numbers=True,
+        score = _number(view.best.get("fitness"))
+        console.rule(Text(plain_text(f"best: {_label(view.best)}"
+                                     + (f", task score {score:.3f}" if score is not None
+                                        else ""))))
+        console.print(Syntax(plain_text(view.best["source"]), "python", line_numbers=True,
                              word_wrap=True))
         reeval = view.best_reeval or {}
         if reeval.get("fitness_mean") is not None:
-            console.print(f"re-evaluated on {reeval.get('n_seeds', '?')} seeds: "
-                          f"{reeval['fitness_mean']:.3f} ± {reeval.get('fitness_sem') or 0:.3f}",
-                          highlight=False)
+            say(f"re-evaluated on {plain_text(reeval.get('n_seeds', '?'), 12)} seeds: "
+                f"{reeval['fitness_mean']:.3f} ± {reeval.get('fitness_sem') or 0:.3f}")
         if view.success is not None:
-            console.print("success threshold reached" if view.success
-                          else "success threshold not reached", highlight=False)
+            say("success threshold reached" if view.success else "success threshold not reached")
     for old, new, diff in view.best_diffs():
-        console.rule(f"best changed: {old} -> {new}")
-        console.print(Syntax(diff or "(identical code)\n", "diff"))
+        console.rule(Text(plain_text(f"best changed: {old} -> {new}")))
+        console.print(Syntax(plain_text(diff) or "(identical code)\n", "diff"))
     if view.llm is not None:
         llm = view.llm
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(llm.by_purpose.items()))
-        console.print(f"LLM: {llm.calls} calls ({kinds}; {llm.errors} failed), "
-                      f"{llm.prompt_tokens:,} prompt + {llm.completion_tokens:,} completion "
-                      f"tokens, ${llm.cost_usd:.4f}", highlight=False)
+        say(f"LLM: {llm.calls} calls ({kinds}; {llm.errors} failed), "
+            f"{llm.prompt_tokens:,} prompt + {llm.completion_tokens:,} completion "
+            f"tokens, ${llm.cost_usd:.4f}")
+    for problem in view.problems:
+        say(f"warning: {problem}", "yellow")

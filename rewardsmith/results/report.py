@@ -6,6 +6,12 @@ charts), the rollout videos (``<video>`` with paths relative to the page), the f
 iteration gave, the best code and how it changed. Everything but the videos is inside the one
 file: CSS and SVG inline, no CDN. It is built from :func:`rewardsmith.results.inspect.inspect_run`
 plus each candidate's ``metrics.json``; the HTML lives in ``results/templates/report.html.j2``.
+
+The page is built from untrusted files (a candidate's ``metrics.json`` is written in its
+sandbox), so the template is autoescaped (``templates.render_result_template`` turns it on for
+``*.html.j2``), the only ``Markup`` values are built here from numbers or from pygments' escaped
+HTML, texts are made plain (no control characters, no bidi overrides), and a value of the wrong
+type is left out of the page, never an exception.
 """
 
 from __future__ import annotations
@@ -13,11 +19,14 @@ from __future__ import annotations
 import html
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
+from rewardsmith.errors import CorruptRunFile
+from rewardsmith.plain_text import plain_text
 from rewardsmith.results.inspect import CandidateView, RunView, cell_text, inspect_run
 from rewardsmith.run_dir import METRICS_JSON, REPORT_HTML, RunDir, read_json, write_text
 from rewardsmith.templates import render_result_template
@@ -27,40 +36,51 @@ _BEST = "#16a34a"
 _FAILED = "#dc2626"
 
 
-def report_run(path: str | Path, out: str | Path | None = None) -> Path:
+def report_run(path: str | Path, out: str | Path | None = None,
+               warn: Callable[[str], None] | None = None) -> Path:
     """Write the HTML report of a run.
 
     Args:
         path: the run directory.
         out: the HTML file to write (a folder gets ``report.html`` inside it); default
             ``<run>/report.html``. Videos are linked relative to it, so keep the run nearby.
+        warn: told about each file of the run that was skipped (unreadable or not what
+            rewardsmith writes); the page is written without it.
 
     Returns:
         The path of the page.
 
     Raises:
         RewardsmithError: ``path`` is not a rewardsmith run.
+        CorruptRunFile: its ``run.json`` or ``state.json`` is not what rewardsmith writes.
     """
     view = inspect_run(path)
     target = Path(out) if out else RunDir(view.path).report_html
-    if target.is_dir():
+    if target.is_dir() and not target.is_symlink():
         target = target / REPORT_HTML
     threshold = _success_threshold(view.config.get("task_id"))
+    problems = list(view.problems)
     iterations = [{"index": it.index, "finished": it.finished, "env_steps": it.env_steps,
-                   "feedback": it.feedback,
-                   "candidates": [_candidate(view, it.index, c, target.parent)
+                   "feedback": plain_text(it.feedback),
+                   "candidates": [_candidate(view, it.index, c, target.parent, problems)
                                   for c in it.candidates]}
                   for it in view.iterations]
     best = view.best
     page = render_result_template(
-        "report.html.j2", view=view, config=view.config, iterations=iterations, threshold=threshold,
+        "report.html.j2", view=view, iterations=iterations, threshold=threshold,
+        config={k: plain_text(v) if isinstance(v, str) else v for k, v in view.config.items()},
         width=max((len(it.candidates) for it in view.iterations), default=0),
         fitness_chart=Markup(fitness_chart(view, threshold)),
-        best=best, best_code=Markup(_highlight(best["source"], "python")) if best else None,
+        best=best,
+        best_code=Markup(_highlight(plain_text(best["source"]), "python")) if best else None,
         best_label=f"iteration {best['iteration']}, {best['candidate']}" if best else "",
-        diffs=[{"old": old, "new": new, "html": Markup(_highlight(diff or "(identical)\n", "diff"))}
+        diffs=[{"old": old, "new": new,
+                "html": Markup(_highlight(plain_text(diff) or "(identical)\n", "diff"))}
                for old, new, diff in view.best_diffs()])
     write_text(target, page)
+    for problem in problems:
+        if warn is not None:
+            warn(problem)
     return target
 
 
@@ -76,30 +96,67 @@ def _success_threshold(task_id: str | None) -> float | None:
         return None
 
 
-def _candidate(view: RunView, iteration: int, c: CandidateView, page_dir: Path) -> dict:
-    metrics = read_json(c.folder / METRICS_JSON) or {}
-    evals = metrics.get("evals") or []
+def _metrics(c: CandidateView, problems: list[str]) -> dict[str, Any]:
+    """The candidate's ``metrics.json`` (written in its sandbox), or {} when it is unusable."""
+    if not c.folder.is_dir():
+        return {}
+    path = c.folder / METRICS_JSON
+    try:
+        metrics = read_json(path)
+    except (CorruptRunFile, OSError) as exc:
+        problems.append(f"skipped {c.folder.parent.name}/{c.id}/{METRICS_JSON}: it "
+                        f"{getattr(exc, 'problem', None) or exc}")
+        return {}
+    if metrics is not None and not isinstance(metrics, dict):
+        problems.append(f"skipped {c.folder.parent.name}/{c.id}/{METRICS_JSON}: it is not "
+                        f"a JSON object")
+        return {}
+    return metrics or {}
+
+
+def _candidate(view: RunView, iteration: int, c: CandidateView, page_dir: Path,
+               problems: list[str]) -> dict:
+    metrics = _metrics(c, problems)
+    evals = [e for e in _list(metrics.get("evals")) if isinstance(e, dict)]
     steps = [e.get("steps", i) for i, e in enumerate(evals)]
-    fitness = [e.get("fitness_mean") for e in evals]
-    names = list(dict.fromkeys(n for e in evals for n in (e.get("training_components") or {})))
+    fitness = [_number(e.get("fitness_mean")) for e in evals]
+    parts = [e.get("training_components") if isinstance(e.get("training_components"), dict)
+             else {} for e in evals]
+    names = list(dict.fromkeys(n for p in parts for n in p))
     components = []
     for name in names:
-        means = [((e.get("training_components") or {}).get(name) or {}).get("mean")
-                 for e in evals]
-        components.append({"name": name, "last": next((m for m in reversed(means)
-                                                       if m is not None), None),
+        means = [_number(p[name].get("mean")) if isinstance(p.get(name), dict) else None
+                 for p in parts]
+        components.append({"name": plain_text(name, 80),
+                           "last": next((m for m in reversed(means) if m is not None), None),
                            "chart": Markup(sparkline(steps, means))})
     return {
         "id": c.id, "state": c.state, "fitness": c.fitness, "rank": c.rank,
-        "preferred": c.preferred, "error": c.error, "steps": c.steps,
-        "is_best": view.is_best(iteration, c.id), "cell": cell_text(view, iteration, c),
+        "preferred": c.preferred, "error": plain_text(c.error) if c.error else None,
+        "steps": c.steps, "is_best": view.is_best(iteration, c.id),
+        "cell": plain_text(cell_text(view, iteration, c)),
         "video": Path(os.path.relpath(c.video, page_dir)).as_posix() if c.video else None,
         "fitness_chart": Markup(sparkline(steps, fitness, _BEST)) if any(
             f is not None for f in fitness) else None,
         "last_fitness": next((f for f in reversed(fitness) if f is not None), None),
         "components": components,
-        "code": Markup(_highlight(c.source, "python")) if c.source else None,
+        "code": Markup(_highlight(plain_text(c.source), "python")) if c.source else None,
     }
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _number(value: Any) -> float | None:
+    """A finite float, or None (text, NaN, infinities and integers too big for a float)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _highlight(code: str, language: str) -> str:
@@ -200,8 +257,8 @@ def fitness_chart(view: RunView, threshold: float | None = None, width: int = 11
 def sparkline(xs: list[Any], ys: list[float | None], colour: str = "#2563eb", width: int = 220,
               height: int = 46) -> str:
     """SVG: a small line chart of ``ys`` over ``xs`` with its first and last values marked."""
-    pts = [(float(x), float(v)) for x, v in zip(xs, ys, strict=False)
-           if v is not None and math.isfinite(v)]
+    pts = [(x, v) for x, v in ((_number(x), _number(v)) for x, v in zip(xs, ys, strict=False))
+           if x is not None and v is not None]
     if not pts:
         return '<span class="muted">no data</span>'
     x0, x1 = pts[0][0], pts[-1][0]

@@ -79,7 +79,7 @@ def make_designer(config: DesignConfig, record_dir: Path, say: Callable[[str], N
     if config.designer != "offline":
         llm_config = LLMConfig.load(model=config.model, base_url=config.base_url,
                                     max_cost_usd=config.max_cost,
-                                    max_tokens_total=config.max_tokens)
+                                    max_tokens_total=config.max_tokens, timeout_s=config.timeout)
         if not llm_config.is_configured():
             if config.designer == "llm":
                 raise RewardsmithError(

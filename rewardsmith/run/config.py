@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from rewardsmith.errors import RewardsmithError, describe_validation_error
 from rewardsmith.evaluator.evaluator import REEVAL_SEEDS
@@ -47,6 +47,24 @@ class DesignConfig(BaseModel):
     oracle_mistake_rate: float = 0.0
     allow_unsafe_sandbox: bool = False
     train_kwargs: dict[str, Any] = Field(default_factory=dict)
+    timeout: float | None = Field(None, gt=0, description="seconds one LLM request may take "
+                                  "(default: the [llm] config's timeout_s, 120)")
+
+    @field_validator("seed")
+    @classmethod
+    def _seed_is_a_numpy_seed(cls, value: int) -> int:
+        # numpy, gymnasium and SB3 take 0 <= seed < 2**32; a bad one would fail every training
+        # in its sandbox, after the designer's work, instead of here
+        if not 0 <= value < 2**32:
+            raise ValueError(f"must be between 0 and {2**32 - 1} (numpy's seed range)")
+        return value
+
+    @field_validator("max_cost", "max_tokens")
+    @classmethod
+    def _budget_is_not_negative(cls, value: float | None) -> float | None:
+        if value is not None and value < 0:
+            raise ValueError("must be 0 or more (or left out for no cap)")
+        return value
 
     @model_validator(mode="after")
     def _halving_is_valid(self) -> DesignConfig:

@@ -2,8 +2,10 @@
 
 Tests and offline demos point the real ``openai`` SDK at it, so the whole client path (HTTP,
 JSON, retries, timeouts, ``n``) is exercised without a network or a model. Replies are
-scripted with :class:`Rule` objects; failures (HTTP 500/429, slow answers) can be injected for
-the next k requests; every request received is kept for assertions.
+scripted with :class:`Rule` objects; failures can be injected for the next k requests: an HTTP
+error status (500, 429, 401), a slow answer, or a broken answer (:data:`BROKEN_REPLIES`: a 200
+whose body is cut off, an HTML page, ``choices: null``, a choice without a message or without
+content, a connection reset); every request received is kept for assertions.
 
 It binds to 127.0.0.1 only, on a free port, and never forwards anything.
 
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
+import struct
 import threading
 import time
 from collections.abc import Sequence
@@ -25,18 +29,34 @@ from typing import Any, Self
 
 from rewardsmith.testing.fake_openai_rules import ReceivedRequest, Rule, count_tokens
 
-__all__ = ["FakeOpenAIServer", "ReceivedRequest", "Rule"]
+__all__ = ["BROKEN_REPLIES", "FakeOpenAIServer", "ReceivedRequest", "Rule"]
 
 _HOST = "127.0.0.1"
+
+# What :meth:`FakeOpenAIServer.break_next` can send instead of a good answer: the ways a real
+# endpoint, or a proxy in front of it, has been seen to answer badly.
+BROKEN_REPLIES = {
+    "truncated": "a 200 whose JSON body stops in the middle (the connection closed early)",
+    "html": "a 200 with an HTML page (a login page, a proxy's error page)",
+    "null_choices": "a 200 with JSON whose choices is null",
+    "null_message": "a 200 with JSON whose choice has message: null",
+    "null_content": "a 200 with JSON whose choice's message has content: null",
+    "reset": "the connection reset (TCP RST) before any answer",
+    "cut_off": "a 200 that announces its whole body and closes the connection half way",
+    "drip": "a 200 whose body comes one byte every 0.2 s (until the client gives up, or 30 s)",
+}
+_DRIP_EVERY_S = 0.2
+_DRIP_FOR_S = 30.0
 
 
 @dataclass
 class _Fault:
-    """An injected failure for one request: an HTTP error status and/or a delay."""
+    """An injected failure for one request: an HTTP error status, a delay, a broken reply."""
 
     status: int | None = None
     delay_s: float = 0.0
     retry_after: float | None = None
+    broken: str | None = None
 
 
 class FakeOpenAIServer:
@@ -129,9 +149,31 @@ class FakeOpenAIServer:
             self._faults.extend(_Fault(status=status, retry_after=retry_after) for _ in range(k))
 
     def delay_next(self, k: int = 1, seconds: float = 1.0) -> None:
-        """Make the next ``k`` chat requests sleep ``seconds`` first, to provoke timeouts."""
+        """Make the next ``k`` chat requests sleep ``seconds`` first, to provoke timeouts.
+
+        The sleep is bounded: it ends at ``seconds`` or when the server stops, whichever is
+        first, so a test that hangs its client never hangs itself.
+        """
         with self._lock:
             self._faults.extend(_Fault(delay_s=seconds) for _ in range(k))
+
+    def break_next(self, k: int = 1, kind: str = "truncated") -> None:
+        """Answer the next ``k`` chat requests with a broken reply of ``kind``.
+
+        Args:
+            k: how many requests get it.
+            kind: one of :data:`BROKEN_REPLIES` (``"truncated"``, ``"html"``, ``"null_choices"``,
+                ``"null_message"``, ``"null_content"``, ``"reset"``, ``"cut_off"``,
+                ``"drip"``).
+
+        Raises:
+            ValueError: ``kind`` is not one of them.
+        """
+        if kind not in BROKEN_REPLIES:
+            raise ValueError(f"break_next: unknown kind {kind!r}; expected one of "
+                             f"{', '.join(BROKEN_REPLIES)}")
+        with self._lock:
+            self._faults.extend(_Fault(broken=kind) for _ in range(k))
 
     @property
     def chat_requests(self) -> list[ReceivedRequest]:
@@ -255,7 +297,58 @@ def _make_handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 if fault.retry_after is not None:
                     headers["Retry-After"] = f"{fault.retry_after:g}"
                 return self._error(fault.status, "injected failure", "fake_error", headers)
+            if fault is not None and fault.broken is not None:
+                return self._send_broken(fault.broken, server._completion(body))
             self._send(200, server._completion(body))
+
+        def _send_broken(self, kind: str, good: dict[str, Any]) -> None:
+            """Answer with the broken reply ``kind`` (see :data:`BROKEN_REPLIES`)."""
+            if kind == "reset":
+                # SO_LINGER with a zero timeout makes close() send RST instead of FIN.
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                           struct.pack("ii", 1, 0))
+                self.connection.close()
+                self.close_connection = True
+                return None
+            if kind == "html":
+                page = (b"<!DOCTYPE html><html><head><title>Sign in</title></head>"
+                        b"<body><h1>Please sign in</h1></body></html>")
+                return self._send_bytes(200, page, "text/html; charset=utf-8")
+            if kind == "truncated":
+                data = json.dumps(good).encode("utf-8")
+                return self._send_bytes(200, data[: len(data) // 2], "application/json")
+            if kind in ("cut_off", "drip"):
+                return self._send_slowly(json.dumps(good).encode("utf-8"), kind == "drip")
+            first = good["choices"][0]
+            if kind == "null_choices":
+                good["choices"] = None
+            elif kind == "null_message":
+                first["message"] = None
+            else:  # null_content
+                first["message"]["content"] = None
+            return self._send(200, good)
+
+        def _send_slowly(self, data: bytes, drip: bool) -> None:
+            """Announce all of ``data``; then send half and close (cut_off), or drip it."""
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if not drip:
+                    self.wfile.write(data[: len(data) // 2])
+                    self.wfile.flush()
+                    return
+                deadline = time.monotonic() + _DRIP_FOR_S
+                for i in range(len(data)):
+                    if time.monotonic() > deadline or server._stop.wait(_DRIP_EVERY_S):
+                        return
+                    self.wfile.write(data[i:i + 1])
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up: that is what a drip is for
+            finally:
+                self.close_connection = True
 
         def _record(self, body: dict[str, Any] | None) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
@@ -271,10 +364,16 @@ def _make_handler(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
         def _send(
             self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
         ) -> None:
-            data = json.dumps(payload).encode("utf-8")
+            self._send_bytes(status, json.dumps(payload).encode("utf-8"), "application/json",
+                             headers)
+
+        def _send_bytes(
+            self, status: int, data: bytes, content_type: str,
+            headers: dict[str, str] | None = None,
+        ) -> None:
             try:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 for key, value in (headers or {}).items():
                     self.send_header(key, value)

@@ -103,8 +103,10 @@ def test_retries_on_500_and_429_then_succeeds():
 def test_timeout_retries_then_raises_a_clear_error(tmp_path):
     with FakeOpenAIServer(default_reply="late") as srv:
         srv.delay_next(3, seconds=3.0)
-        client = LLMClient(make_config(srv, timeout_s=0.25, max_retries=2), tmp_path)
-        with pytest.raises(LLMError, match=r"did not answer within 0\.25 s \(3 attempts\)") as info:
+        client = LLMClient(make_config(srv, timeout_s=0.25, max_retries=2, timeout_retries=2),
+                           tmp_path)
+        with pytest.raises(LLMError, match=r"did not answer within 0\.25 s \(3 attempts in "
+                                           r"[\d.]+ s\).*--timeout") as info:
             client.chat(MESSAGES)
         assert len(srv.chat_requests) == 3
         assert info.value.attempts == 3 and srv.base_url in str(info.value)
