@@ -371,8 +371,12 @@ class RunDir:
 
     # iterations ------------------------------------------------------------------------------
     def iteration(self, i: int) -> Path:
-        """Folder of iteration ``i`` (the evaluator's ``out_dir`` for that iteration)."""
-        return self.root / iteration_name(i)
+        """Folder of iteration ``i`` (the evaluator's ``out_dir`` for that iteration).
+
+        Raises:
+            CorruptRunFile: the folder is a symbolic link (a resume would write through it).
+        """
+        return _not_a_link(self.root / iteration_name(i))
 
     def candidates_json(self, i: int) -> Path:
         """``iter_<i>/candidates.json``: every draft of iteration ``i`` and its fate."""
@@ -406,7 +410,7 @@ class RunDir:
     def candidate(self, i: int, j: int) -> Path:
         """Folder of candidate ``j`` of iteration ``i`` (its files: the ``*_JSON`` constants,
         :data:`REWARD_PY`, :data:`TRAINING_ARTIFACTS`)."""
-        return self.iteration(i) / candidate_id(j)
+        return _not_a_link(self.iteration(i) / candidate_id(j))
 
     def iterations(self) -> list[int]:
         """Iterations that have a folder, in order."""
@@ -415,6 +419,14 @@ class RunDir:
     def candidates(self, i: int) -> list[int]:
         """Candidates of iteration ``i`` that have a folder, in order."""
         return _indices(self.iteration(i), CANDIDATE_PREFIX)
+
+
+def _not_a_link(folder: Path) -> Path:
+    """``folder``, unless it is a symbolic link: rewardsmith writes there, never through a link."""
+    if folder.is_symlink():
+        raise CorruptRunFile(folder, "is a symbolic link; rewardsmith writes into this folder and "
+                                     "never follows a link out of a run")
+    return folder
 
 
 def _indices(folder: Path, prefix: str) -> list[int]:

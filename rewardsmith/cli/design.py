@@ -180,7 +180,7 @@ def check_resumable(run: RunDir) -> None:
 
     from rewardsmith.designers.candidates import CandidateRecord
     from rewardsmith.feedback.sources import ScoredCandidate
-    from rewardsmith.run_dir import read_json
+    from rewardsmith.run_dir import CANDIDATE_PREFIX, ITERATION_PREFIX, read_json
 
     scored_keys = {f.name for f in fields(ScoredCandidate)}
     record_keys = {f.name for f in fields(CandidateRecord)}
@@ -188,8 +188,9 @@ def check_resumable(run: RunDir) -> None:
         raise CorruptRunFile(run.best_dir, "is a file where rewardsmith keeps the best "
                                            "reward's folder")
     # A resume writes into these folders: through a symlink it would write anywhere.
-    folders = [run.best_dir, run.llm_dir, *(run.iteration(i) for i in run.iterations()),
-               *(run.candidate(i, j) for i in run.iterations() for j in run.candidates(i))]
+    iterations = f"{ITERATION_PREFIX}*"  # every one, links included (iterations() skips links)
+    folders = [run.best_dir, run.llm_dir, *run.root.glob(iterations),
+               *run.root.glob(f"{iterations}/{CANDIDATE_PREFIX}*")]
     for folder in folders:
         if folder.is_symlink():
             raise CorruptRunFile(folder, "is a symbolic link; rewardsmith writes into this "
