@@ -8,15 +8,18 @@ read differently from what it is (Trojan Source). :func:`plain_text` removes all
 leaves the text readable: letters, digits, punctuation, newlines and tabs.
 
 It does not escape rich markup (``[bold]``): that is the printer's job
-(``rich.markup.escape`` or ``markup=False``), because an HTML page needs other escaping. This
-module imports nothing from rewardsmith, so every layer may use it.
+(``rich.markup.escape`` or ``markup=False``), because an HTML page needs other escaping.
+:func:`finite_number` is the same idea for numbers read from untrusted data: a finite float or
+nothing. This module imports nothing from rewardsmith, so every layer may use it.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from typing import Any
 
-__all__ = ["plain_text"]
+__all__ = ["finite_number", "plain_text"]
 
 # Escape sequences, 7-bit (ESC ...) and 8-bit (a C1 introducer), as ECMA-48 defines them:
 #   CSI  ESC [ or 0x9b, parameter bytes 0x30-0x3f, intermediate bytes 0x20-0x2f, final 0x40-0x7e
@@ -68,3 +71,14 @@ def plain_text(s: object, max_len: int | None = None) -> str:
     if max_len is not None and len(text) > max_len:
         text = text[: max_len - 1] + _ELLIPSIS
     return text
+
+
+def finite_number(value: Any) -> float | None:
+    """A finite float, or None for anything else (text, bools, NaN, infinities, huge integers)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None

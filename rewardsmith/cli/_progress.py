@@ -6,7 +6,6 @@ used only when it is a number of the right kind; anything else is ignored, never
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from rich.console import Console
@@ -18,6 +17,8 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+
+from rewardsmith.plain_text import finite_number
 
 
 class TrainingProgress:
@@ -46,11 +47,11 @@ class TrainingProgress:
             update["total"] = total
         if steps is not None:
             update["completed"] = min(steps, total or steps)
-        fps, fitness = _finite(event.get("fps")), _finite(event.get("fitness"))
+        fps, fitness = finite_number(event.get("fps")), finite_number(event.get("fitness"))
         if kind == "progress" and fps is not None:
             update["fps"] = f"{fps:.0f}"
         elif kind in ("eval", "done") and fitness is not None:
-            success = _finite(event.get("success_rate"))
+            success = finite_number(event.get("success_rate"))
             rate = f" success {success:.0%}" if success is not None else ""
             update["fitness"] = f"fitness {fitness:.3f}{rate}"
         self.progress.update(self.task_id, **update)
@@ -61,12 +62,3 @@ def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 \
         else None
 
-
-def _finite(value: Any) -> float | None:
-    """A finite number, or None."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        return float(value) if math.isfinite(value) else None
-    except OverflowError:
-        return None

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from rewardsmith.errors import CorruptRunFile
-from rewardsmith.plain_text import plain_text
+from rewardsmith.plain_text import finite_number, plain_text
 
 PROGRESS_LOG_EVERY_S = 5.0
 
@@ -123,9 +123,9 @@ class LiveTable:
                 row["steps"] = event["steps"]
             if isinstance(event.get("total"), int):
                 row["total"] = event["total"]
-            if _finite(event.get("fitness")) is not None and \
+            if finite_number(event.get("fitness")) is not None and \
                     kind not in ("reeval", "reevaluated"):
-                row["fitness"] = _finite(event["fitness"])
+                row["fitness"] = finite_number(event["fitness"])
             if kind in ("start", "worker_ready") and event.get("job", "train") == "train":
                 row["state"] = "running"
             elif kind in ("stopped", "failed", "interrupted", "reused", "best"):
@@ -138,7 +138,8 @@ class LiveTable:
             elif kind == "reeval":
                 row["note"] = plain_text(f"re-evaluating (seed {event.get('seed')})", 60)
             elif kind == "reevaluated":
-                mean, sem = _finite(event.get("fitness_mean")), _finite(event.get("fitness_sem"))
+                mean = finite_number(event.get("fitness_mean"))
+                sem = finite_number(event.get("fitness_sem"))
                 row["note"] = "" if mean is None or sem is None else plain_text(
                     f"re-eval {mean:.3g} ± {sem:.2g} ({event.get('n_seeds')} seeds)", 60)
             elif kind == "signatures" and isinstance(event.get("names"), list):
@@ -162,12 +163,3 @@ class LiveTable:
                               Text(row["state"], style=style), Text(row["note"]))
         return table
 
-
-def _finite(value: Any) -> float | None:
-    """A finite number from an event, or None (text, NaN, an int too big for a float)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        return float(value) if math.isfinite(value) else None
-    except OverflowError:
-        return None

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import difflib
 import logging
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rewardsmith.errors import CorruptRunFile, RewardsmithError
-from rewardsmith.plain_text import plain_text
+from rewardsmith.plain_text import finite_number, plain_text
 from rewardsmith.run_dir import (
     CANDIDATE_JSON,
     CANDIDATE_PREFIX,
@@ -242,8 +241,8 @@ def read_root(run: RunDir) -> tuple[dict[str, Any], dict[str, Any]]:
     for i, entry in enumerate(history):
         _check_best(run, entry, f"best_history[{i}]")
     reeval = state.get("best_reeval")
-    reeval = {**reeval, "fitness_mean": _number(reeval.get("fitness_mean")),
-              "fitness_sem": _number(reeval.get("fitness_sem"))} \
+    reeval = {**reeval, "fitness_mean": finite_number(reeval.get("fitness_mean")),
+              "fitness_sem": finite_number(reeval.get("fitness_sem"))} \
         if isinstance(reeval, dict) else None
     success = state.get("success")
     return ({"config": config, "versions": versions},
@@ -262,7 +261,7 @@ def _check_best(run: RunDir, best: Any, key: str) -> None:
         problem = "has no iteration number"
     elif not isinstance(best.get("candidate"), str):
         problem = "names no candidate"
-    elif best.get("fitness") is not None and _number(best["fitness"]) is None:
+    elif best.get("fitness") is not None and finite_number(best["fitness"]) is None:
         problem = f"has a fitness that is {_kind(best['fitness'])}, not a number"
     elif not isinstance(best.get("source", ""), str):
         problem = "has a source that is not text"
@@ -364,13 +363,13 @@ def _candidate(folder: Path, reader: _Reader, cid: str, scored: dict | None,
     attempts = [a for a in _list(record.get("attempts")) if isinstance(a, dict)]
     if not accepted and not error and attempts:
         error = _text(attempts[-1].get("error"))
-    fitness = _number(scored["fitness"]) if "fitness" in scored else \
-        _number(result.get("fitness"))
+    fitness = finite_number(scored["fitness"]) if "fitness" in scored else \
+        finite_number(result.get("fitness"))
     if fitness is None and state != "failed":
         rungs = status.get("rungs")
         rungs = {int(k): v for k, v in rungs.items()
                  if str(k).isdigit() and isinstance(v, dict)} if isinstance(rungs, dict) else {}
-        fitness = _number(rungs[max(rungs)].get("fitness")) if rungs else None
+        fitness = finite_number(rungs[max(rungs)].get("fitness")) if rungs else None
     video = folder / VIDEO_MP4
     preferred = ("best" if ranking.get("best") == cid else
                  "worst" if ranking.get("worst") == cid else None)
@@ -413,16 +412,6 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _number(value: Any) -> float | None:
-    """A finite float, or None for anything else (text, NaN, infinities, huge integers)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
-
 
 def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
@@ -450,9 +439,9 @@ def _llm_totals(folder: Path, reader: _Reader) -> LLMTotals | None:
         usage = record.get("usage") if isinstance(record.get("usage"), dict) else {}
         totals.calls += 1
         totals.errors += record.get("status") == "error"
-        totals.prompt_tokens += int(_number(usage.get("prompt_tokens")) or 0)
-        totals.completion_tokens += int(_number(usage.get("completion_tokens")) or 0)
-        totals.cost_usd += _number(record.get("cost_usd")) or 0.0
+        totals.prompt_tokens += int(finite_number(usage.get("prompt_tokens")) or 0)
+        totals.completion_tokens += int(finite_number(usage.get("completion_tokens")) or 0)
+        totals.cost_usd += finite_number(record.get("cost_usd")) or 0.0
         purpose = plain_text(record.get("purpose", "call"), 40)
         totals.by_purpose[purpose] = totals.by_purpose.get(purpose, 0) + 1
     return totals
@@ -517,7 +506,7 @@ def render_run(view: RunView, console: Any) -> None:
     if view.best is None:
         say("no best yet: no candidate has finished training", "yellow")
     else:
-        score = _number(view.best.get("fitness"))
+        score = finite_number(view.best.get("fitness"))
         console.rule(Text(plain_text(f"best: {_label(view.best)}"
                                      + (f", task score {score:.3f}" if score is not None
                                         else ""))))

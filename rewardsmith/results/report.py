@@ -26,7 +26,7 @@ from typing import Any
 from markupsafe import Markup
 
 from rewardsmith.errors import CorruptRunFile
-from rewardsmith.plain_text import plain_text
+from rewardsmith.plain_text import finite_number, plain_text
 from rewardsmith.results.inspect import CandidateView, RunView, cell_text, inspect_run
 from rewardsmith.run_dir import METRICS_JSON, REPORT_HTML, RunDir, read_json, write_text
 from rewardsmith.templates import render_result_template
@@ -119,13 +119,13 @@ def _candidate(view: RunView, iteration: int, c: CandidateView, page_dir: Path,
     metrics = _metrics(c, problems)
     evals = [e for e in _list(metrics.get("evals")) if isinstance(e, dict)]
     steps = [e.get("steps", i) for i, e in enumerate(evals)]
-    fitness = [_number(e.get("fitness_mean")) for e in evals]
+    fitness = [finite_number(e.get("fitness_mean")) for e in evals]
     parts = [e.get("training_components") if isinstance(e.get("training_components"), dict)
              else {} for e in evals]
     names = list(dict.fromkeys(n for p in parts for n in p))
     components = []
     for name in names:
-        means = [_number(p[name].get("mean")) if isinstance(p.get(name), dict) else None
+        means = [finite_number(p[name].get("mean")) if isinstance(p.get(name), dict) else None
                  for p in parts]
         components.append({"name": plain_text(name, 80),
                            "last": next((m for m in reversed(means) if m is not None), None),
@@ -147,16 +147,6 @@ def _candidate(view: RunView, iteration: int, c: CandidateView, page_dir: Path,
 def _list(value: Any) -> list:
     return value if isinstance(value, list) else []
 
-
-def _number(value: Any) -> float | None:
-    """A finite float, or None (text, NaN, infinities and integers too big for a float)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _highlight(code: str, language: str) -> str:
@@ -257,8 +247,8 @@ def fitness_chart(view: RunView, threshold: float | None = None, width: int = 11
 def sparkline(xs: list[Any], ys: list[float | None], colour: str = "#2563eb", width: int = 220,
               height: int = 46) -> str:
     """SVG: a small line chart of ``ys`` over ``xs`` with its first and last values marked."""
-    pts = [(x, v) for x, v in ((_number(x), _number(v)) for x, v in zip(xs, ys, strict=False))
-           if x is not None and v is not None]
+    pairs = ((finite_number(x), finite_number(v)) for x, v in zip(xs, ys, strict=False))
+    pts = [(x, v) for x, v in pairs if x is not None and v is not None]
     if not pts:
         return '<span class="muted">no data</span>'
     x0, x1 = pts[0][0], pts[-1][0]
