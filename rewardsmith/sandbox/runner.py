@@ -31,6 +31,7 @@ from typing import Any
 
 from rewardsmith.errors import RewardsmithError
 from rewardsmith.resources import resource_dir
+from rewardsmith.sandbox.events import FINAL_EVENTS, EventReader
 from rewardsmith.sandbox.isolation import (
     IsolationLimits,
     JobCgroup,
@@ -41,15 +42,8 @@ from rewardsmith.sandbox.isolation import (
     scrubbed_env,
 )
 from rewardsmith.sandbox.jobs import JOBS  # kind names only: job modules load in the worker
-from rewardsmith.sandbox.outputs import (
-    FINAL_EVENTS,
-    MAX_RESULT_BYTES,
-    EventReader,
-    OutputRefused,
-    check_result,
-    parse_json,
-    read_sandbox_file,
-)
+from rewardsmith.sandbox.outputs import MAX_RESULT_BYTES, read_sandbox_file
+from rewardsmith.sandbox.shapes import OutputRefused, check_result, parse_json
 from rewardsmith.sandbox.static_check import RewardCheckError, check_source
 
 __all__ = ["ERROR_KINDS", "SandboxResult", "SandboxUnavailableError", "read_sandbox_file",
@@ -112,7 +106,7 @@ def run_sandboxed(kind: str, reward_source: str, args: dict[str, Any], workdir: 
         workdir: the job's folder: the only place the worker may write.
         limits: resource limits; ``sandbox/policy.toml`` for ``kind`` by default.
         on_event: receives each progress event (a dict) the job emits, as it happens, once
-            checked (:class:`~rewardsmith.sandbox.outputs.EventReader`); the final ``done``
+            checked (:class:`~rewardsmith.sandbox.events.EventReader`); the final ``done``
             event only after the job has succeeded.
         prepare_inputs: writes the job's input files into the (resolved) job folder and returns
             arguments merged into ``args``. It is called only once the program has passed the

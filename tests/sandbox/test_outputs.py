@@ -23,17 +23,11 @@ from typer.testing import CliRunner
 import rewardsmith.sandbox.runner as runner
 from rewardsmith.cli import app
 from rewardsmith.evaluator import Candidate, HalvingConfig, evaluate_candidates
+from rewardsmith.sandbox.events import JOB_EVENTS, EventReader
 from rewardsmith.sandbox.isolation import IsolationLimits, detect_isolation_layers
-from rewardsmith.sandbox.outputs import (
-    JOB_EVENTS,
-    TRAIN_OUTPUTS,
-    EventReader,
-    OutputRefused,
-    check_result,
-    copy_outputs,
-    read_sandbox_file,
-)
+from rewardsmith.sandbox.outputs import TRAIN_OUTPUTS, copy_outputs, read_sandbox_file
 from rewardsmith.sandbox.runner import run_sandboxed
+from rewardsmith.sandbox.shapes import OutputRefused, check_result
 from rewardsmith.testing.processes import wait_until_no_sandbox
 
 REPORT = detect_isolation_layers()
