@@ -20,7 +20,8 @@ RunArg = Annotated[Path, typer.Argument(help="The run directory (it holds run.js
 
 def inspect_cli(run: RunArg) -> None:
     """Show a run: iterations x candidates, the best code, and how the best changed."""
-    from rewardsmith.results.inspect import inspect_run, render_run
+    from rewardsmith.results.inspect import inspect_run
+    from rewardsmith.results.render import render_run
 
     render_run(inspect_run(run), console)
 

@@ -1,4 +1,4 @@
-"""Read a run directory back into one summary, and draw it in the terminal.
+"""Read a run directory back into one summary (drawn by :mod:`rewardsmith.results.render`).
 
 :func:`inspect_run` gathers what a design run did (``run.json``, ``state.json``, each
 ``iter_<i>/summary.json`` and ``report.json``, each candidate's ``candidate.json`` and
@@ -135,7 +135,7 @@ class RunView:
         """``(from, to, unified diff)`` for each change of the best, oldest first."""
         diffs = []
         for before, after in zip(self.best_history, self.best_history[1:], strict=False):
-            old, new = _label(before), _label(after)
+            old, new = best_label(before), best_label(after)
             text = "".join(difflib.unified_diff(
                 before["source"].splitlines(keepends=True),
                 after["source"].splitlines(keepends=True), fromfile=old, tofile=new))
@@ -143,7 +143,7 @@ class RunView:
         return diffs
 
 
-def _label(best: dict[str, Any]) -> str:
+def best_label(best: dict[str, Any]) -> str:
     return f"{iteration_name(best['iteration'])}/{best['candidate']}"
 
 
@@ -445,87 +445,3 @@ def _llm_totals(folder: Path, reader: _Reader) -> LLMTotals | None:
         purpose = plain_text(record.get("purpose", "call"), 40)
         totals.by_purpose[purpose] = totals.by_purpose.get(purpose, 0) + 1
     return totals
-
-
-_STYLE = {"trained": "green", "stopped early": "yellow", "failed": "red", "rejected": "red",
-          "accepted": "cyan"}
-
-
-def cell_text(view: RunView, iteration: int, c: CandidateView) -> str:
-    """Plain text of one table cell: score (or rank under preferences) and state."""
-    parts = [f"#{c.rank}"] if view.preference and c.rank is not None else []
-    if c.fitness is not None:
-        parts.append(f"{c.fitness:.3f}")
-    parts.append(c.state)
-    if view.is_best(iteration, c.id):
-        parts.append("★")
-    if c.preferred:
-        parts.append(f"(picked {c.preferred})")
-    return " ".join(parts)
-
-
-def render_run(view: RunView, console: Any) -> None:
-    """Print a :class:`RunView` with rich: summary, table, best code, diffs, LLM totals.
-
-    Every text from the run (the task, errors, code, names) goes through
-    :func:`~rewardsmith.plain_text.plain_text` and is printed as :class:`~rich.text.Text`,
-    never parsed as markup: ``[/]`` in an error shows as ``[/]``, ``ESC[2J`` not at all.
-    """
-    from rich.syntax import Syntax
-    from rich.table import Table
-    from rich.text import Text
-
-    def say(text: str, style: str = "") -> None:
-        console.print(Text(plain_text(text), style=style), highlight=False, soft_wrap=True)
-
-    config = view.config
-    console.rule(Text(plain_text(f"run {view.path.name}")))
-    say(f"task: {config.get('text', '?')}\nenv: {config.get('env_id', '?')}"
-        + (f" (task {config['task_id']})" if config.get("task_id") else "")
-        + f"\nfeedback: {config.get('feedback', '?')}, designer: "
-        f"{config.get('designer', '?')}, {config.get('candidates', '?')} candidates x "
-        f"{config.get('iterations', '?')} iterations, "
-        f"{config.get('steps') or 'default'} steps each")
-    if not view.iterations:
-        say("no iteration has started yet", "yellow")
-    width = max((len(it.candidates) for it in view.iterations), default=0)
-    table = Table(title="iterations x candidates: " + ("#rank, " if view.preference else "")
-                  + "task score, state (★ best of the run)")
-    table.add_column("iteration", justify="right")
-    for j in range(width):
-        table.add_column(candidate_id(j))
-    for it in view.iterations:
-        cells = []
-        for c in it.candidates:
-            style = "bold green" if view.is_best(it.index, c.id) else _STYLE.get(c.state, "")
-            cells.append(Text(plain_text(cell_text(view, it.index, c)), style=style))
-        label = str(it.index) + ("" if it.finished else " (running)")
-        table.add_row(label, *cells, *[""] * (width - len(cells)))
-    if view.iterations:
-        console.print(table)
-    if view.best is None:
-        say("no best yet: no candidate has finished training", "yellow")
-    else:
-        score = finite_number(view.best.get("fitness"))
-        console.rule(Text(plain_text(f"best: {_label(view.best)}"
-                                     + (f", task score {score:.3f}" if score is not None
-                                        else ""))))
-        console.print(Syntax(plain_text(view.best["source"]), "python", line_numbers=True,
-                             word_wrap=True))
-        reeval = view.best_reeval or {}
-        if reeval.get("fitness_mean") is not None:
-            say(f"re-evaluated on {plain_text(reeval.get('n_seeds', '?'), 12)} seeds: "
-                f"{reeval['fitness_mean']:.3f} ± {reeval.get('fitness_sem') or 0:.3f}")
-        if view.success is not None:
-            say("success threshold reached" if view.success else "success threshold not reached")
-    for old, new, diff in view.best_diffs():
-        console.rule(Text(plain_text(f"best changed: {old} -> {new}")))
-        console.print(Syntax(plain_text(diff) or "(identical code)\n", "diff"))
-    if view.llm is not None:
-        llm = view.llm
-        kinds = ", ".join(f"{k} {n}" for k, n in sorted(llm.by_purpose.items()))
-        say(f"LLM: {llm.calls} calls ({kinds}; {llm.errors} failed), "
-            f"{llm.prompt_tokens:,} prompt + {llm.completion_tokens:,} completion "
-            f"tokens, ${llm.cost_usd:.4f}")
-    for problem in view.problems:
-        say(f"warning: {problem}", "yellow")

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from rewardsmith.errors import CorruptRunFile
-from rewardsmith.results.inspect import inspect_run, render_run
+from rewardsmith.results.inspect import inspect_run
+from rewardsmith.results.render import render_run
 from rewardsmith.results.report import report_run
 from rewardsmith.run_dir import RunDir, write_bytes, write_json, write_text
 
