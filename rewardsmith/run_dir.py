@@ -7,6 +7,8 @@ fails when a literal spreads again. The layout, with who writes each file::
 
     runs/<time>-<name>/                  RunDir.create
         run.json          RUN_JSON          task, config, versions (run.api)
+        fitness.py        FITNESS_PY        the written success measure, when no built-in one fits
+        fitness.json      FITNESS_JSON      its threshold, who wrote it, its smoke test (run.fitness)
         state.json        STATE_JSON        best so far, its history, success (run.best)
         events.log        EVENTS_LOG        the run's events, one JSON object a line
         report.html       REPORT_HTML       ``rewardsmith report`` (results.report)
@@ -50,6 +52,8 @@ from rewardsmith.errors import CorruptRunFile, RewardsmithError
 
 # The run's root ---------------------------------------------------------------------------------
 RUN_JSON = "run.json"  # task, config, versions, start time; RunDir.open's marker (run.api)
+FITNESS_PY = "fitness.py"  # a written success measure (compute_fitness), fixed for the run
+FITNESS_JSON = "fitness.json"  # its threshold, origin, doc and smoke-test statistics (run.fitness)
 STATE_JSON = "state.json"  # best so far, its history, re-evaluation, success (run.best)
 EVENTS_LOG = "events.log"  # events as JSON lines, in the root and in each evaluation folder
 REPORT_HTML = "report.html"  # the offline HTML page of ``rewardsmith report`` (results.report)
@@ -332,6 +336,16 @@ class RunDir:
     def run_json(self) -> Path:
         """Task, configuration and versions."""
         return self.root / RUN_JSON
+
+    @property
+    def fitness_py(self) -> Path:
+        """``fitness.py``: the written success measure (absent when a built-in task scores)."""
+        return self.root / FITNESS_PY
+
+    @property
+    def fitness_json(self) -> Path:
+        """``fitness.json``: the written fitness's threshold, origin and smoke test."""
+        return self.root / FITNESS_JSON
 
     @property
     def state_json(self) -> Path:

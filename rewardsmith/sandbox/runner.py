@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rewardsmith.contract.fitness import FITNESS_ENTRY
 from rewardsmith.errors import RewardsmithError
 from rewardsmith.resources import resource_dir
 from rewardsmith.sandbox.events import FINAL_EVENTS, EventReader
@@ -50,10 +51,12 @@ __all__ = ["ERROR_KINDS", "SandboxResult", "SandboxUnavailableError", "read_sand
            "run_sandboxed", "write_sandbox_input"]
 
 # "output": the job's result, events or files broke the rules (planted, oversized, malformed).
+# "fitness": a written fitness program failed its static check, or raised while scoring.
 ERROR_KINDS = ("static", "load", "runtime", "contract", "smoke", "timeout", "cpu", "memory",
-               "crashed", "job", "output")
-CONTROL_FILES = ("result.json", "result.json.tmp", "events.jsonl", "worker.log", "reward.py",
-                 "job.json")  # the worker's protocol; replaced before every job
+               "crashed", "job", "output", "fitness", "fitness_smoke")
+REWARD_FILE, FITNESS_FILE = "reward.py", "fitness.py"
+CONTROL_FILES = ("result.json", "result.json.tmp", "events.jsonl", "worker.log", REWARD_FILE,
+                 FITNESS_FILE, "job.json")  # the worker's protocol; replaced before every job
 POLL_S = 0.05
 
 
@@ -92,16 +95,18 @@ class SandboxResult:
         return asdict(self)
 
 
-def run_sandboxed(kind: str, reward_source: str, args: dict[str, Any], workdir: Path,
+def run_sandboxed(kind: str, reward_source: str | None, args: dict[str, Any], workdir: Path,
                   limits: IsolationLimits | None = None,
                   on_event: Callable[[dict[str, Any]], None] | None = None, *,
                   prepare_inputs: Callable[[Path], dict[str, Any]] | None = None,
-                  allow_unsafe: bool = False, skip_static_check: bool = False) -> SandboxResult:
+                  allow_unsafe: bool = False, skip_static_check: bool = False,
+                  fitness_source: str | None = None) -> SandboxResult:
     """Run one job on an untrusted reward program inside the isolated worker.
 
     Args:
         kind: a job kind in ``rewardsmith.sandbox.jobs.JOBS`` (``"smoke"``, ``"train"``).
-        reward_source: the candidate's source text; never imported here.
+        reward_source: the candidate's source text; never imported here. None for a job that
+            runs no reward (``"fitness_smoke"``).
         args: keyword arguments of the job (JSON data; paths relative to ``workdir``).
         workdir: the job's folder: the only place the worker may write.
         limits: resource limits; ``sandbox/policy.toml`` for ``kind`` by default.
@@ -116,6 +121,8 @@ def run_sandboxed(kind: str, reward_source: str, args: dict[str, Any], workdir: 
         allow_unsafe: run even when no network isolation is available (warns loudly).
         skip_static_check: tests only: send the program straight to the worker, so that the
             OS isolation is what gets tested.
+        fitness_source: a written fitness program (``compute_fitness``), checked like the
+            reward and loaded in the worker as ``fitness.py``; the job gets ``fitness_fn``.
 
     Returns:
         A :class:`SandboxResult`; failures of the candidate are results, not exceptions.
@@ -126,10 +133,15 @@ def run_sandboxed(kind: str, reward_source: str, args: dict[str, Any], workdir: 
     t0 = time.perf_counter()
     if kind not in JOBS:
         raise ValueError(f"unknown sandbox job kind {kind!r}; expected one of {sorted(JOBS)}")
-    issues = [] if skip_static_check else check_source(reward_source)
-    if issues:
-        return SandboxResult(False, kind, None, str(RewardCheckError(issues)), "static",
-                             time.perf_counter() - t0)
+    programs = {name: (source, entry) for name, source, entry in (
+        (REWARD_FILE, reward_source, "compute_reward"),
+        (FITNESS_FILE, fitness_source, FITNESS_ENTRY)) if source is not None}
+    for name, (source, entry) in programs.items():
+        issues = [] if skip_static_check else check_source(source, entry)
+        if issues:
+            return SandboxResult(False, kind, None, str(RewardCheckError(issues, name)),
+                                 "static" if name == REWARD_FILE else "fitness",
+                                 time.perf_counter() - t0)
     report = detect_isolation_layers()
     _require_network_isolation(report, allow_unsafe)
     limits = limits or IsolationLimits.from_policy(kind)
@@ -137,8 +149,9 @@ def run_sandboxed(kind: str, reward_source: str, args: dict[str, Any], workdir: 
     if prepare_inputs is not None:
         args = {**args, **prepare_inputs(workdir)}
     uid = sandbox_uid() if report.drop_uid else None
-    _prepare_workdir(workdir, reward_source, {
+    _prepare_workdir(workdir, {name: source for name, (source, _) in programs.items()}, {
         "kind": kind, "args": args, "limits": limits.to_dict(), "seccomp": report.seccomp,
+        "reward": reward_source is not None, "fitness": fitness_source is not None,
     }, uid)
     argv = [sys.executable, "-I", "-B", str(resource_dir("sandbox") / "worker.py"),
             "--pkg-root", str(package_root())]
@@ -219,7 +232,8 @@ def write_sandbox_input(workdir: Path, name: str, write: Callable[[Any], None]) 
     return workdir / name
 
 
-def _prepare_workdir(workdir: Path, source: str, job: dict[str, Any], uid: int | None) -> None:
+def _prepare_workdir(workdir: Path, programs: dict[str, str], job: dict[str, Any],
+                     uid: int | None) -> None:
     """Write the inputs; hand the folder to the sandbox uid (a previous job's files included).
 
     A previous job in the same folder (a candidate's earlier rung) may have left anything under
@@ -229,7 +243,7 @@ def _prepare_workdir(workdir: Path, source: str, job: dict[str, Any], uid: int |
     workdir.mkdir(parents=True, exist_ok=True)
     for name in CONTROL_FILES:
         _unlink(workdir / name)
-    for name, text in (("reward.py", source), ("job.json", json.dumps(job))):
+    for name, text in (*programs.items(), ("job.json", json.dumps(job))):
         fd = _create_file(workdir / name, uid)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)

@@ -247,6 +247,12 @@ RESULT_SHAPES: dict[str, Shape] = {
             "seed": Int(), "fitness_mean": Num(True), "success_rate": Num(True),
             "ended_by": MapOf(Int()), "episodes": ListOf(EPISODE, 1000)}), 1000),
     }),
+    "fitness_smoke": Record({
+        "ok": Flag(), "message": Text(4000), "threshold": Num(),
+        "per_step": Record({"min": Num(), "mean": Num(), "max": Num()}),
+        "baselines": MapOf(Record({"fitness": ListOf(Num(), 100), "reached": Int(),
+                                   "lengths": ListOf(Int(), 100)})),
+    }, required=("ok", "message", "per_step", "baselines")),
 }
 # vecnormalize.json (rewardsmith.rl.safe_policy.save_safe_policy): types only; the loader checks
 # the sizes against the env.

@@ -104,11 +104,13 @@ class RewardCheckError(RewardsmithError):
         )
 
 
-def check_source(source: str) -> list[StaticIssue]:
+def check_source(source: str, entry: str = "compute_reward") -> list[StaticIssue]:
     """Check a reward program's source against the allow-list.
 
     Args:
         source: the text of the reward module.
+        entry: the function it must define: ``compute_reward``, or ``compute_fitness`` for a
+            fitness program (the same allow-list holds: it is untrusted code too).
 
     Returns:
         Every issue found, in line order (empty when the program passes).
@@ -134,7 +136,7 @@ def check_source(source: str) -> list[StaticIssue]:
         visitor.visit(tree)
     except RecursionError:
         return too_deep
-    issues = visitor.issues + _check_signature(tree)
+    issues = visitor.issues + _check_signature(tree, entry)
     return sorted(issues, key=lambda issue: (issue.line, issue.rule))
 
 
@@ -302,24 +304,25 @@ class _Visitor(ast.NodeVisitor):
                       f"numpy math on the state's arrays instead")
 
 
-def _check_signature(tree: ast.Module) -> list[StaticIssue]:
-    """``compute_reward(state, action, next_state)`` must be a plain top-level function."""
+def _check_signature(tree: ast.Module, entry: str = "compute_reward") -> list[StaticIssue]:
+    """``entry(state, action, next_state)`` must be a plain top-level function."""
+    returns = "(total, components)" if entry == "compute_reward" else "a (B,) array"
     defs = [node for node in tree.body
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-            and node.name == "compute_reward"]
+            and node.name == entry]
     if not defs:
-        return [StaticIssue(0, "signature", "no top-level `def compute_reward(state, action, "
-                            "next_state):` found; define it, returning (total, components)")]
+        return [StaticIssue(0, "signature", f"no top-level `def {entry}(state, action, "
+                            f"next_state):` found; define it, returning {returns}")]
     fn = defs[-1]
     if isinstance(fn, ast.AsyncFunctionDef):
-        return [StaticIssue(fn.lineno, "signature", "compute_reward must be a plain `def`, "
+        return [StaticIssue(fn.lineno, "signature", f"{entry} must be a plain `def`, "
                             "not `async def`")]
     args = fn.args
     names = tuple(a.arg for a in args.posonlyargs + args.args)
     extras = args.vararg or args.kwarg or args.kwonlyargs
     if names != REQUIRED_ARGS or extras or args.defaults:
         got = ast.unparse(args)
-        return [StaticIssue(fn.lineno, "signature", f"compute_reward takes ({got}); expected "
+        return [StaticIssue(fn.lineno, "signature", f"{entry} takes ({got}); expected "
                             f"exactly (state, action, next_state) with no defaults, *args or "
                             f"**kwargs")]
     return []

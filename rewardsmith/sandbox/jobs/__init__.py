@@ -20,6 +20,7 @@ JOB_FUNCTIONS: dict[str, tuple[str, str]] = {
     "smoke": ("rewardsmith.sandbox.jobs.smoke", "run_smoke"),
     "train": ("rewardsmith.sandbox.jobs.train", "run_train"),
     "reevaluate": ("rewardsmith.sandbox.jobs.reevaluate", "run_reevaluate"),
+    "fitness_smoke": ("rewardsmith.sandbox.jobs.fitness_smoke", "run_fitness_smoke"),
 }
 JOBS = tuple(JOB_FUNCTIONS)
 
@@ -40,4 +41,5 @@ PRELOAD: dict[str, tuple[str, ...]] = {
     "smoke": ("rewardsmith.sandbox.jobs.smoke",),
     "train": ("torch", "stable_baselines3", "rewardsmith.sandbox.jobs.train"),
     "reevaluate": ("torch", "stable_baselines3", "rewardsmith.sandbox.jobs.reevaluate"),
+    "fitness_smoke": ("stable_baselines3", "rewardsmith.sandbox.jobs.fitness_smoke"),
 }

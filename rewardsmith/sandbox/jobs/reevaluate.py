@@ -21,15 +21,18 @@ from typing import Any
 import numpy as np
 
 from rewardsmith.envs.registry import get_task
+from rewardsmith.envs.tasks import task_from_job_spec
 from rewardsmith.rl.policy import load_policy
 from rewardsmith.rl.rollout import Episode, count_endings, run_episodes
+from rewardsmith.sandbox.jobs.fitness_smoke import checked_fitness
 from rewardsmith.sandbox.jobs.workdir import inside
 
 
 def run_reevaluate(reward_fn: Any, workdir: Path, emit: Any, *, policy: str,
                    seeds: list[int], task: str | None = None, env: str | None = None,
                    env_kwargs: dict[str, Any] | None = None, algo: str = "ppo",
-                   n_episodes: int = 4) -> dict[str, Any]:
+                   n_episodes: int = 4, written_task: dict[str, Any] | None = None,
+                   fitness_fn: Any = None) -> dict[str, Any]:
     """Load ``policy/policy.zip`` (+ ``vecnormalize.pkl``) and evaluate it on each seed.
 
     Args:
@@ -43,12 +46,16 @@ def run_reevaluate(reward_fn: Any, workdir: Path, emit: Any, *, policy: str,
         env_kwargs: passed to ``gymnasium.make`` on top of the task's.
         algo: ``"ppo"`` or ``"sac"``: how to load the policy.
         n_episodes: episodes per seed.
+        written_task: a written task's spec (see ``sandbox.jobs.train``), with its ``fitness_fn``.
+        fitness_fn: the written ``compute_fitness``, loaded by the worker.
 
     Returns:
         ``fitness_mean`` / ``fitness_sem`` over the seeds' means, ``success_rate``, and per seed
         its fitness, ended-by counts and ``episodes`` (length, ended, fitness, returns, trace).
     """
     task_obj = get_task(task) if task else None
+    if written_task is not None:
+        task_obj = task_from_job_spec(written_task, checked_fitness(fitness_fn))
     env_id = task_obj.env_id if task_obj else env
     if env_id is None:
         raise ValueError("reevaluate needs a task or an env id")
