@@ -40,8 +40,10 @@ SPEC = LocomotionSpec(
     action_docs={},
     notes=[
         "Episodes last at most 1000 steps (15 s). With the default settings the episode ENDS EARLY "
-        "when torso_height leaves [1.0, 2.0] m; pose tasks (kneel, sit) run with "
-        "terminate_when_unhealthy=False, so every episode lasts the full 1000 steps.",
+        "when torso_height leaves [1.0, 2.0] m. Early termination is turned off "
+        "(terminate_when_unhealthy=False, every episode lasts the full 1000 steps) only for the "
+        "built-in stand, kneel and raise-arms tasks and for requests that put the body low (sit, "
+        "kneel, lie, crouch, get down); the start of a run says which settings it uses.",
         "contacts['right_shin'] is True when the right shin (the knee) touches the floor.",
         "Actions are in [-0.4, 0.4].",
     ],

@@ -1,8 +1,11 @@
-"""``rewardsmith check REWARD.py --env ENV`` (or ``--task``): is this reward fit for training?
+"""``rewardsmith check FILE --env ENV`` (or ``--task``): is this reward (or fitness) fit for use?
 
 Runs the static check, then the smoke test in the sandbox on recorded transitions of the env.
 Exit 0 with a table of the components and their ranges, or exit 1 with one paragraph saying what
 is wrong (the same text the designer LLM would get). Never hangs: the sandbox has a wall limit.
+A file that defines ``compute_fitness`` (and no ``compute_reward``) is a success measure for
+``rewardsmith design --fitness``: it gets the fitness trial instead (random and motionless
+episodes scored; neither may reach the threshold).
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ console = Console()
 
 
 def check(reward_file: str | Path, env: str | None = None, task: str | None = None, *,
-          timeout_s: float | None = None, allow_unsafe: bool = False) -> int:
+          timeout_s: float | None = None, allow_unsafe: bool = False,
+          threshold: float | None = None) -> int:
     """Check a reward file against an env (or a task's env) and print the verdict.
 
     Args:
@@ -32,6 +36,7 @@ def check(reward_file: str | Path, env: str | None = None, task: str | None = No
         task: a task id; its env and env kwargs are used.
         timeout_s: wall-time limit of the sandboxed smoke test (the policy's by default).
         allow_unsafe: run even where no network isolation is available.
+        threshold: for a fitness file, the success threshold (else its SUCCESS_THRESHOLD).
 
     Returns:
         The exit code: 0 when the reward passed, 1 otherwise.
@@ -47,6 +52,8 @@ def check(reward_file: str | Path, env: str | None = None, task: str | None = No
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         return _fail(f"cannot read the reward file {path}: {e}")
+    if _is_fitness(source):
+        return check_fitness(path, source, env, task, threshold, allow_unsafe)
     issues = check_source(source)
     if issues:
         return _fail(str(RewardCheckError(issues, origin=str(path))))
@@ -64,6 +71,51 @@ def check(reward_file: str | Path, env: str | None = None, task: str | None = No
         return _fail(f"{path} is not fit for training on {env_id} ({result.error_kind} error): "
                      f"{result.error}")
     _print_summary(path, env_id, result)
+    return 0
+
+
+def _is_fitness(source: str) -> bool:
+    """Whether ``source`` is a fitness program: it defines compute_fitness, not compute_reward."""
+    import ast
+
+    try:
+        names = {n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)}
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return "compute_fitness" in names and "compute_reward" not in names
+
+
+def check_fitness(path: Path, source: str, env: str | None, task: str | None,
+                  threshold: float | None, allow_unsafe: bool) -> int:
+    """The fitness trial of :mod:`rewardsmith.sandbox.fitness_test`, printed as a table."""
+    from rewardsmith.run.fitness import summarise_trial, threshold_of
+    from rewardsmith.sandbox.fitness_test import run_fitness_smoke_test
+
+    try:
+        env_id, env_kwargs = _resolve_env(env, task)
+        value = threshold_of(source, threshold, str(path))
+        with tempfile.TemporaryDirectory(prefix="rewardsmith-check-") as tmp:
+            result = run_fitness_smoke_test(source, env_id, value, Path(tmp) / "job",
+                                            env_kwargs, allow_unsafe=allow_unsafe)
+    except RewardsmithError as e:
+        return _fail(str(e))
+    report = result.result if isinstance(result.result, dict) else None
+    if report is not None and "baselines" in report:
+        table = Table(title=f"{safe(path.name)} (success measure) on {safe(env_id)}: "
+                            f"threshold {value:g}", title_justify="left")
+        for column in ("policy", "episode fitness", "reached", "episode lengths"):
+            table.add_column(column)
+        for name, data in report["baselines"].items():
+            table.add_row(safe(name, 40), ", ".join(_fmt(f, ".3f") for f in data["fitness"]),
+                          f"{_fmt(data['reached'], 'd')}/{len(data['fitness'])}",
+                          ", ".join(_fmt(n, "d") for n in data["lengths"]))
+        console.print(table)
+        console.print(safe(summarise_trial(report), 1000), highlight=False)
+    if not result.ok:
+        return _fail(f"{path} cannot measure success on {env_id} ({result.error_kind} error): "
+                     f"{result.error}")
+    console.print(f"[green]ok[/green] usable with rewardsmith design --fitness {safe(path)}",
+                  highlight=False)
     return 0
 
 
@@ -127,12 +179,16 @@ def _fmt(value: Any, spec: str) -> str:
 
 
 def check_cli(
-    reward_file: Annotated[Path, typer.Argument(help="The reward program to check.")],
+    reward_file: Annotated[Path, typer.Argument(help="The reward program (or fitness program) to check.")],
     env: Annotated[str | None, typer.Option("--env", help="Env id, e.g. HalfCheetah-v5.")] = None,
     task: Annotated[str | None, typer.Option("--task", help="Task id (uses its env).")] = None,
     timeout: Annotated[float | None, typer.Option(help="Wall-time limit in seconds.")] = None,
     allow_unsafe: Annotated[bool, typer.Option(
         "--allow-unsafe", help="Run without network isolation (not recommended).")] = False,
+    threshold: Annotated[float | None, typer.Option(
+        help="For a fitness file: the success threshold (default: its SUCCESS_THRESHOLD).")]
+    = None,
 ) -> None:
-    """Check a reward program: static check, then a smoke test in the sandbox."""
-    raise typer.Exit(check(reward_file, env, task, timeout_s=timeout, allow_unsafe=allow_unsafe))
+    """Check a reward program (or a fitness program): static check, then a sandboxed trial."""
+    raise typer.Exit(check(reward_file, env, task, timeout_s=timeout, allow_unsafe=allow_unsafe,
+                           threshold=threshold))

@@ -113,6 +113,14 @@ def design_cli(
                                                        "before it is retried (default: the "
                                                        "[llm] config's timeout_s, 120).")]
     = None,
+    fitness: Annotated[Path | None, typer.Option(
+        help="Your success measure: a fitness.py defining compute_fitness(state, action, "
+             "next_state) -> (B,) and SUCCESS_THRESHOLD (check it with `rewardsmith check "
+             "FILE --env ENV`). Default: the matching built-in task's, else the designer "
+             "writes one.")] = None,
+    threshold: Annotated[float | None, typer.Option(
+        help="Success threshold of the episode fitness (overrides the measure's own).")]
+    = None,
 ) -> None:
     """Design a reward for what you describe (the main job).
 
@@ -124,6 +132,8 @@ def design_cli(
 
     parsed_rungs = _rungs(rungs)
     writable_folder(out, "--out")
+    if fitness is not None and not fitness.is_file():
+        raise RewardsmithError(f"--fitness {fitness}: no such file")
     holder: dict = {}
     with _resumable(console, holder):
         run = design(text, env=env, task=task, out=out, on_event=_events(console, holder),
@@ -132,7 +142,9 @@ def design_cli(
                      steps=steps, workers=workers, executor=executor, ray_address=ray_address,
                      feedback=feedback, rank_mode=rank_in, designer=designer,
                      max_cost=max_cost, max_tokens=max_tokens, seed=seed, halving=halving,
-                     rungs=parsed_rungs, min_keep=min_keep, timeout=timeout)
+                     rungs=parsed_rungs, min_keep=min_keep, timeout=timeout,
+                     fitness_file=str(fitness) if fitness is not None else None,
+                     threshold=threshold)
     _print_result(console, run)
 
 

@@ -50,6 +50,21 @@ class DesignRequest:
 
 
 @dataclass
+class FitnessRequest:
+    """What a designer sees when it writes a request's success measure (before any reward).
+
+    Attributes:
+        task_text: what the user asked for.
+        description: the env description.
+        env_note: how episodes run for this request (e.g. early termination turned off).
+    """
+
+    task_text: str
+    description: EnvDescription
+    env_note: str = ""
+
+
+@dataclass
 class Draft:
     """A proposed candidate: its source, or the reason none could be extracted."""
 
@@ -70,6 +85,13 @@ class Designer(Protocol):
     def repair(self, draft: Draft, error: str, request: DesignRequest, attempt: int,
                key: str) -> Draft | None:
         """A fixed draft, or None when this designer cannot repair."""
+
+    def write_fitness(self, request: FitnessRequest) -> Draft:
+        """A success measure (``fitness.py``: ``compute_fitness`` and ``SUCCESS_THRESHOLD``)."""
+
+    def repair_fitness(self, draft: Draft, error: str, request: FitnessRequest,
+                       attempt: int) -> Draft | None:
+        """A fixed success measure, or None when this designer cannot repair."""
 
 
 def dedupe(drafts: list[Draft]) -> list[Draft]:

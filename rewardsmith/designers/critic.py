@@ -76,12 +76,26 @@ class Critic:
             return Verdict(False, "smoke", message, smoke=smoke)
         if self.client is None:
             return Verdict(True, "passed", smoke=smoke)
-        return self._review(source, task_text, env_text, smoke, key)
+        return self._review("critic.md.j2", source, task_text, env_text, _smoke_summary(smoke),
+                            key, smoke=smoke)
 
-    def _review(self, source: str, task_text: str, env_text: str, smoke: dict | None,
-                key: str) -> Verdict:
-        prompt = render_template("critic.md.j2", env_description=env_text, task_text=task_text,
-                                 source=source, smoke=_smoke_summary(smoke))
+    def review_fitness(self, source: str, task_text: str, env_text: str,
+                       smoke_summary: str) -> Verdict:
+        """An LLM review of a written success measure (accepted as is without an LLM).
+
+        The static check and the sandboxed trial already ran (:mod:`rewardsmith.run.fitness`);
+        ``smoke_summary`` says what random and motionless episodes scored.
+        """
+        if self.client is None:
+            return Verdict(True, "passed")
+        return self._review("fitness_critic.md.j2", source, task_text, env_text, smoke_summary,
+                            "fitness-review", "success measure", None)
+
+    def _review(self, template: str, source: str, task_text: str, env_text: str,
+                smoke_text: str, key: str, what: str = "reward",
+                smoke: dict | None = None) -> Verdict:
+        prompt = render_template(template, env_description=env_text, task_text=task_text,
+                                 source=source, smoke=smoke_text)
         reply = self.client.chat([{"role": "system",
                                    "content": render_template("critic_system.md.j2")},
                                   {"role": "user", "content": prompt}],
@@ -91,7 +105,7 @@ class Critic:
             return Verdict(True, "passed", reasons=["critic reply had no readable JSON verdict; "
                                                     "ignored"], smoke=smoke)
         accepted, reasons, fix = verdict
-        message = "" if accepted else "A reviewer rejected this reward: " \
+        message = "" if accepted else f"A reviewer rejected this {what}: " \
             + ("; ".join(reasons) or "no reason given") + (f". Suggested fix: {fix}" if fix else "")
         return Verdict(accepted, "passed" if accepted else "review", message, reasons, smoke)
 

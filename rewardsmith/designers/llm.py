@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rewardsmith.designers.base import DesignRequest, Draft, dedupe
+from rewardsmith.contract.fitness import FITNESS_ENTRY
+from rewardsmith.designers.base import DesignRequest, Draft, FitnessRequest, dedupe
 from rewardsmith.designers.code_extraction import CodeExtractionError, extract_python_code
 from rewardsmith.templates import render_template
 
@@ -45,8 +46,33 @@ class LLMDesigner:
         return _draft(reply.texts[0])
 
 
-def _draft(text: str) -> Draft:
+    def _fitness_messages(self, request: FitnessRequest) -> list[dict[str, str]]:
+        user = render_template("fitness_task.md.j2",
+                               env_description=request.description.render(),
+                               task_text=request.task_text, env_note=request.env_note)
+        return [{"role": "system", "content": render_template("fitness_system.md.j2")},
+                {"role": "user", "content": user}]
+
+    def write_fitness(self, request: FitnessRequest) -> Draft:
+        """The success measure, written once before any reward (one sample, low temperature)."""
+        reply = self.client.chat(self._fitness_messages(request), n=1, temperature=0.2,
+                                 purpose="fitness", sample_key="fitness")
+        return _draft(reply.texts[0], FITNESS_ENTRY)
+
+    def repair_fitness(self, draft: Draft, error: str, request: FitnessRequest,
+                       attempt: int) -> Draft | None:
+        messages = self._fitness_messages(request)
+        if draft.reply:
+            messages.append({"role": "assistant", "content": draft.reply})
+        messages.append({"role": "user", "content": render_template("fitness_repair.md.j2",
+                                                                    error=error)})
+        reply = self.client.chat(messages, n=1, temperature=0.2, purpose="fitness",
+                                 sample_key=f"fitness/repair{attempt}")
+        return _draft(reply.texts[0], FITNESS_ENTRY)
+
+
+def _draft(text: str, function_name: str = "compute_reward") -> Draft:
     try:
-        return Draft(extract_python_code(text), reply=text)
+        return Draft(extract_python_code(text, function_name), reply=text)
     except CodeExtractionError as e:
         return Draft(None, reply=text, error=str(e))

@@ -7,13 +7,19 @@ reading, so a text cannot mean "backwards" to one and "forward" to the other. It
 only: it never looks at tasks or what scores them.
 
 The offline designer has no language model, so it understands a fixed vocabulary: behaviours
-(move, hop, jump, flip, spin, stand, kneel, sit, raise arms, balance), directions and speeds, and
-feedback complaints ("falls over", "wrong direction", "jittery"). Body and joint words ("left
-knee", "arms") are matched against the names and docs of the env description, so only names the
-simulator really has come out. Anything it does not understand it ignores; the composer then
-falls back to the env's most common task and says so in the rationale. :func:`env_facts` reads
-the few facts the defaults depend on (early termination, standing height, action range) out of
-the description's summary and notes, the same text an LLM designer would read.
+(move, hop, jump, flip, spin/turn, stand, kneel, sit, lie, crouch, raise arms, balance),
+directions and speeds, and the qualifiers that change what success means: a target speed
+("at 1 m/s", "slowly"), one limb or a side ("on one leg", "left arm"), "in place", stillness
+("stand still", "freeze"), which way to lie ("on its back") and whether the body must get low
+(:attr:`TaskIntent.low`). Task resolution refuses a built-in fitness that does not measure a
+qualifier the text carries, so every qualifier read here is one a fitness can be checked
+against. It also reads feedback complaints ("falls over", "wrong direction", "jittery"). Body
+and joint words ("left knee", "arms") are matched against the names and docs of the env
+description, so only names the simulator really has come out. Anything it does not
+understand it ignores; the composer then falls back to the env's most common task and says so
+in the rationale. :func:`env_facts` reads the few facts the defaults depend on (early
+termination, standing height, action range) out of the description's summary and notes, the
+same text an LLM designer would read.
 """
 
 from __future__ import annotations
@@ -33,7 +39,10 @@ ENV_WORDS: list[tuple[str, str]] = [
     (r"pendulum|pole|cart", "InvertedPendulum-v5"),
 ]
 
-BEHAVIOURS = ("balance", "flip", "spin", "kneel", "sit", "raise_arms", "stand", "jump", "move")
+BEHAVIOURS = ("balance", "flip", "spin", "kneel", "sit", "lie", "crouch", "raise_arms", "stand",
+              "jump", "move")
+# Behaviours whose success has the body low or on the ground (see TaskIntent.low).
+LOW_POSES = frozenset({"kneel", "sit", "lie", "crouch"})
 
 _PATTERNS = {
     # The pole and the pendulum are only ever there to be balanced.
@@ -42,6 +51,8 @@ _PATTERNS = {
     "spin": r"\b(spin\w*|turn(s|ing)?|rotat\w*|twirl\w*|pirouette\w*)\b",
     "kneel": r"\bkneel\w*|\bknelt\b",
     "sit": r"\bsit(s|ting)?\b|\bsat\b",
+    "lie": r"\b(lie|lies|lying|lay|lays|laying)\b|\bplay(s|ing)? dead\b",
+    "crouch": r"\bcrouch\w*|\bsquat\w*",
     "raise_arms": r"\b(rais\w*|lift\w*|put\w* up|hold\w* up|reach\w* up)\b.*\b(arms?|hands?)\b"
                   r"|\b(arms?|hands?) (up|above|over)\b",
     "stand": r"\bstand\w*|\bstood\b|\bget up\b",
@@ -59,6 +70,34 @@ _RIGHT = r"\b(to the|towards the|to its) right\b|\brightwards?\b"
 _SPEED = r"(\d+(?:\.\d+)?)\s*(m/s|mps|met(er|re)s? (per|a) second)"
 _FAST = r"\bfast\w*|\bquick\w*|\brapid\w*|\bsprint\w*|\bas fast as\b|\bspeed up\b"
 _SLOW = r"\bslow(ly)?\b|\bgently\b|\bleisurely\b|\bcarefully\b|\bstroll\w*"
+# Stillness: "stand still", "stay still", "don't move", "motionless", "freeze". "Don't move" is
+# removed from the text before behaviours are read, so it is not a request to move.
+# "Not moving its arms" is not stillness: a negated move with an object does not count.
+_NOT_MOVING = (r"\b(do not|don'?t|does not|doesn'?t|never|not|without)\s+(move|moving)\b"
+               r"(?!\s+(the|its|his|her|an?|any|one)\b)")
+_STILL = (r"\b(stand\w*|stood|stay\w*|hold\w*|keep\w*|remain\w*|sit\w*|lie|lies|lying|be)"
+          r"\s+(\w+\s+)?still\b|\bstock[- ]still\b|\bmotion ?less\b|\bimmobile\b|\bfreez\w*"
+          r"|\bfroze\w*|" + _NOT_MOVING)
+_IN_PLACE = r"\bin place\b|\bon the spot\b|\bstay\w* put\b"
+# The body low or on the ground without a pose word: "get down", "fall safely", "crawl".
+_LOW = (r"\bget(s|ting)? down\b|\bgo(es)? (down|low)\b|\bfall(s|ing)? (down|over|safely|gently|"
+        r"softly)\b|\b(break|cushion)s? (its|the|his|her) fall\b|\bon all fours\b|\bcrawl\w*"
+        r"|\broll(s|ing)? (over|onto)\b|\b(lower|drop)s? (itself|himself|herself|down)\b"
+        r"|\bprone\b|\bsupine\b|\bface (up|down)\b")
+_NEGATED = r"\b(without|not|never|don'?t|doesn'?t|no)\s+(\w+\s+)?$"
+# Limbs a qualifier can pick out: "one leg", "left arm", "both knees".
+_LIMB = r"(legs?|knees?|shins?|arms?|hands?|feet|foot)"
+_LIMB_BASE = {"legs": "leg", "knees": "knee", "shins": "shin", "arms": "arm", "hands": "hand",
+              "feet": "foot"}
+_ONE_LIMB = (r"\b(one|a single|single|an?|its|his|her)\s+(left\s+|right\s+)?"
+             r"(leg|knee|shin|arm|hand|foot)\b")
+_TWO_LIMBS = (r"\b(both|two|2)\s+(of\s+(its|his|her|the)\s+)?" + _LIMB + r"\b"
+              r"|\bleft and right\s+" + _LIMB + r"\b")
+_SIDED_LIMB = r"\b(left|right)\s+" + _LIMB + r"\b"
+_LIE_ON = {"back": r"\b(on|onto) (its|his|her|the) back\b|\bsupine\b|\bface up\b",
+           "front": r"\b(on|onto) (its|his|her|the) (front|belly|stomach|face|chest)\b|\bprone\b"
+                    r"|\bface down\b",
+           "side": r"\b(on|onto) (its|his|her|the|one) side\b"}
 _REQUEST = r"\b(should|must|want|make it|needs? to|also|instead|try to|please|rather)\b"
 
 FEEDBACK_FLAGS = {
@@ -101,6 +140,17 @@ class TaskIntent:
         joints: joint names of the description the text mentions.
         bodies: body names of the description the text mentions.
         joint_goal: ``"straight"``, ``"bent"`` or None, for the mentioned joints.
+        limb: the limb a count or side qualifies (``"leg"``, ``"knee"``, ``"arm"``, ``"hand"``,
+            ``"foot"``), or None.
+        limb_count: 1 ("on one leg", "its left arm", "a hand"), 2 ("both arms", "two legs") or
+            None when the text does not say how many.
+        side: ``"left"`` or ``"right"`` when the text names one side's limb ("right hand").
+        still: the text asks for no motion ("stand still", "don't move", "motionless",
+            "freeze"). A still text with no pose word reads as ``stand``.
+        lie_on: ``"back"``, ``"front"`` or ``"side"``: which way to lie, when it says.
+        low: success has the body low or on the ground: a low pose (kneel, sit, lie, crouch)
+            or "get down", "fall safely", "crawl", "on all fours"... Early termination on a
+            low torso would end such episodes (see :mod:`rewardsmith.envs.env_settings`).
     """
 
     behaviours: tuple[str, ...] = ()
@@ -113,6 +163,12 @@ class TaskIntent:
     joints: tuple[str, ...] = ()
     bodies: tuple[str, ...] = ()
     joint_goal: str | None = None
+    limb: str | None = None
+    limb_count: int | None = None
+    side: str | None = None
+    still: bool = False
+    lie_on: str | None = None
+    low: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,9 +203,11 @@ def env_named_in(text: str) -> str | None:
 
 
 def parse_task(text: str, description: EnvDescription | None = None) -> TaskIntent:
-    """Read behaviours, direction, speed and named parts out of a task text."""
+    """Read behaviours, direction, speed, qualifiers and named parts out of a task text."""
     t = _normalise(text)
-    found = {b for b, pattern in _PATTERNS.items() if _has(pattern, t)}
+    still = _has(_STILL, t)
+    b_text = re.sub(_NOT_MOVING, " ", t)  # "don't move" is not "move"
+    found = {b for b, pattern in _PATTERNS.items() if _has(pattern, b_text)}
     if "balance" in found and description is not None \
             and "pole_angle" not in description.field_names and "stand" not in found:
         found = (found - {"balance"}) | {"stand"}  # "balance on its legs" on a legged robot
@@ -157,6 +215,8 @@ def parse_task(text: str, description: EnvDescription | None = None) -> TaskInte
         found.discard("spin")  # "flip and turn over" is one rotation
     if found & {"flip", "spin", "jump"} and not _has(_FORWARD + "|" + _BACKWARD, t):
         found.discard("move")  # "hop and spin" moves only if it says where to
+    if still and not found:
+        found = {"stand"}  # "stay still", "freeze", "don't move": stand without moving
     direction, axis = 0, "x"
     if _has(_BACKWARD, t):
         direction = -1
@@ -174,13 +234,46 @@ def parse_task(text: str, description: EnvDescription | None = None) -> TaskInte
         speed = "slow"
     elif _has(_FAST, t):
         speed = "fast"
-    rotation = _rotation_sign(t, found)
+    # A side word before a limb ("left arm") says which limb, not which way to turn.
+    rotation = _rotation_sign(re.sub(_SIDED_LIMB, " ", t), found)
     joints, bodies = match_parts(t, description) if description is not None else ((), ())
     joint_goal = "straight" if _has(r"\bstraight\w*", t) else (
         "bent" if _has(r"\bbend\w*|\bbent\b|\bflex\w*", t) else None)
+    limb, limb_count, side = parse_limbs(t)
+    lie_on = next((way for way, pattern in _LIE_ON.items() if _has(pattern, t)), None) \
+        if "lie" in found or _has(r"\bprone\b|\bsupine\b", t) else None
+    low = bool(found & LOW_POSES) or lie_on is not None or _has_unnegated(_LOW, t)
     return TaskIntent(tuple(b for b in BEHAVIOURS if b in found), direction, axis, speed,
-                      target, rotation, _has(r"\bin place\b|\bon the spot\b|\bstay\w* put\b", t),
-                      joints, bodies, joint_goal)
+                      target, rotation, _has(_IN_PLACE, t), joints, bodies, joint_goal,
+                      limb, limb_count, side, still, lie_on, low)
+
+
+def parse_limbs(text: str) -> tuple[str | None, int | None, str | None]:
+    """The limb a text qualifies, how many (1, 2 or None) and which side (or None).
+
+    "on one leg", "a hand", "its left arm" are one limb; "both knees", "two legs", "left and
+    right arms" are two; "its arms" says nothing about how many. Words like "one-legged" (an
+    env name) do not count: the number must stand apart from the limb.
+    """
+    t = _normalise(text)
+    sides = {m.group(1) for m in re.finditer(_SIDED_LIMB, t)}
+    two = re.search(_TWO_LIMBS, t)
+    if two or len(sides) == 2:
+        word = (two.group(4) or two.group(5)) if two else re.search(_SIDED_LIMB, t).group(2)
+        return _LIMB_BASE.get(word, word), 2, None
+    sided = re.search(_SIDED_LIMB, t)
+    if sided:
+        word = sided.group(2)
+        return _LIMB_BASE.get(word, word), 1, sided.group(1)
+    one = re.search(_ONE_LIMB, t)
+    if one:
+        return one.group(3), 1, None
+    return None, None, None
+
+
+def _has_unnegated(pattern: str, t: str) -> bool:
+    """Whether ``pattern`` occurs in ``t`` other than after a negation ("without falling over")."""
+    return any(not re.search(_NEGATED, t[:m.start()]) for m in re.finditer(pattern, t))
 
 
 def _rotation_sign(t: str, found: set[str]) -> int:

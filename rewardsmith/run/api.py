@@ -14,7 +14,7 @@ from rewardsmith.designers.candidates import CandidateRecord
 from rewardsmith.designers.critic import Critic
 from rewardsmith.designers.llm import LLMDesigner
 from rewardsmith.designers.offline.adapter import OfflineDesignerAdapter
-from rewardsmith.envs.registry import get_description, get_task
+from rewardsmith.envs.registry import get_description
 from rewardsmith.envs.task_resolution import resolve_task
 from rewardsmith.errors import RewardsmithError
 from rewardsmith.evaluator import Candidate, EvaluationReport, HalvingConfig, evaluate_candidates
@@ -24,11 +24,11 @@ from rewardsmith.llm import LLMClient, LLMConfig
 from rewardsmith.rl.reward_program import load_reward
 from rewardsmith.run.best import BestTracker
 from rewardsmith.run.config import DesignConfig, make_config
+from rewardsmith.run.fitness import FitnessSetup
 from rewardsmith.run.loop import DesignLoop
 from rewardsmith.run_dir import RunDir, read_json, versions, write_json
 
 DEFAULT_TASK = "cheetah-run-backwards"
-DEFAULT_STEPS = 300_000  # a candidate's budget when the task names none
 
 
 class DesignRun:
@@ -121,9 +121,10 @@ def design(text: str | None = None, *, env: str | None = None, task: str | None 
     for note in resolved.notes:
         say(note)
     config = make_config(text=resolved.text, env_id=resolved.env_id,
-                         env_kwargs=resolved.env_kwargs,
+                         env_kwargs=resolved.env_kwargs, env_note=resolved.env_kwargs_reason,
                          task_id=resolved.task.id if resolved.task else None, **settings)
-    check_kind(config.feedback, resolved.has_fitness)
+    # Without a built-in match the designer writes the measure (run.fitness), so every kind works.
+    check_kind(config.feedback, True)
     run = RunDir.create(out, _slug(resolved.task.id if resolved.task and not text
                                    else resolved.text))
     say(f"run directory: {run.root}")
@@ -177,11 +178,11 @@ def build_loop(run: RunDir, config: DesignConfig, designer: Designer, client: An
                on_event: Callable[[dict], None] | None, say: Callable[[str], None]
                ) -> DesignLoop:
     """The design loop with the parts ``config`` asks for (tests build it with their own)."""
-    task = get_task(config.task_id) if config.task_id else None
-    steps = int(config.steps or (task.default_steps if task else DEFAULT_STEPS))
     critic = Critic(config.env_id, config.env_kwargs,
                     client if config.critic_review else None,
                     allow_unsafe=config.allow_unsafe_sandbox)
+    task = FitnessSetup(run, config, designer, critic, say).settle()
+    steps = int(config.steps or (task.default_steps if task else config.fallback_steps))
     feedback = make_feedback_source(
         config.feedback, steps=steps, text=config.text, seed=config.seed,
         iteration_dir=run.iteration, rank_mode=config.rank_mode,

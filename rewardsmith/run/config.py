@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
@@ -9,6 +10,8 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from rewardsmith.errors import RewardsmithError, describe_validation_error
 from rewardsmith.evaluator.evaluator import REEVAL_SEEDS
 from rewardsmith.evaluator.halving import DEFAULT_RUNGS, HalvingConfig
+
+DEFAULT_STEPS = 300_000  # a candidate's budget when neither the task nor its env names one
 
 
 class DesignConfig(BaseModel):
@@ -21,6 +24,9 @@ class DesignConfig(BaseModel):
     env_id: str
     env_kwargs: dict[str, Any] = Field(default_factory=dict)
     task_id: str | None = None
+    env_note: str = Field("", description="why env_kwargs differ from the env's defaults")
+    fitness_file: str | None = Field(None, description="--fitness: the user's success measure")
+    threshold: float | None = Field(None, description="--threshold: the success threshold")
     candidates: int = Field(4, ge=1, le=32, description="K candidates per iteration")
     iterations: int = Field(3, ge=1, description="N iterations at most")
     steps: int | None = Field(None, ge=256, description="training budget per candidate")
@@ -58,6 +64,18 @@ class DesignConfig(BaseModel):
         if not 0 <= value < 2**32:
             raise ValueError(f"must be between 0 and {2**32 - 1} (numpy's seed range)")
         return value
+
+    @field_validator("threshold")
+    @classmethod
+    def _threshold_is_finite(cls, value: float | None) -> float | None:
+        if value is not None and not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+
+    @property
+    def fallback_steps(self) -> int:
+        """The budget when no task or env names one."""
+        return DEFAULT_STEPS
 
     @field_validator("max_cost", "max_tokens")
     @classmethod

@@ -2,7 +2,10 @@
 
 The text is read by the same parser the offline designer uses (``envs/intent.py``), so these
 tests pin that one reading: a built-in task's own text resolves to it, every way of saying
-"backwards" resolves to the backwards task, and a forward text never does.
+"backwards" resolves to the backwards task, and a forward text never does. A built-in fitness
+scores a text only when it measures what was asked, qualifiers included (MATCHING_TABLE: texts
+none of the built-in phrasings use), and a low pose that no task measures runs without early
+termination.
 """
 
 from __future__ import annotations
@@ -11,7 +14,13 @@ import pytest
 
 from rewardsmith.envs.intent import ENV_WORDS, env_named_in
 from rewardsmith.envs.registry import all_tasks, env_ids, get_task
-from rewardsmith.envs.task_resolution import env_from_text, match_builtin_task, resolve_task
+from rewardsmith.envs.task_resolution import (
+    NO_FITNESS_NOTE,
+    env_from_text,
+    explain_matches,
+    match_builtin_task,
+    resolve_task,
+)
 from rewardsmith.errors import RewardsmithError
 
 BACKWARDS_TEXTS = ["make the cheetah run back", "make the half cheetah run backwards",
@@ -56,7 +65,8 @@ def test_backwards_on_an_env_without_a_backwards_task_gets_no_fitness(text):
     resolved = resolve_task(text)
     assert resolved.task is None and not resolved.has_fitness
     assert resolved.env_kwargs == {}
-    assert any("ranked by preferences" in note for note in resolved.notes)
+    assert any(NO_FITNESS_NOTE in note for note in resolved.notes)
+    assert any("the text asks for" in note for note in resolved.notes)
 
 
 @pytest.mark.parametrize("text", [
@@ -138,3 +148,101 @@ def test_env_words_stay_importable_from_task_resolution_for_the_cli():
 
     assert task_resolution.ENV_WORDS is ENV_WORDS
     assert env_named_in("make it run") is None
+
+
+NO_TERMINATION = {"terminate_when_unhealthy": False}
+# text, the built-in task whose fitness measures it (None: no built-in fitness does), the env
+# kwargs the run gets (for a match, the task's own), and a phrase the reason must contain.
+MATCHING_TABLE = [
+    # speed targets
+    ("make the half cheetah trot forward at a steady 1 m/s", None, {}, "asks for 1 m/s"),
+    ("make the cheetah run forward slowly", None, {}, "asks for a slow pace"),
+    ("make the hopper hop backwards at 0.5 m/s", None, {}, "asks for 0.5 m/s"),
+    ("make the half cheetah sprint forward as fast as it can", "cheetah-run", {}, "measures"),
+    ("make the ant run forward quickly", "ant-run", {}, "measures"),
+    # directions
+    ("make the ant walk backwards", None, {}, "measures moving forward"),
+    ("make the walker walk to the right", None, {}, "asks for moving to the right"),
+    ("make the walker go back", "walker-walk-backwards", {}, "measures"),
+    ("make the half cheetah do a backflip", "cheetah-flip", {}, "measures"),
+    ("make the half cheetah do a front flip", None, {}, "asks for front flips"),
+    # one limb, a side, both
+    ("make the humanoid kneel on one knee", None, NO_TERMINATION, "asks for one knee"),
+    ("make the humanoid kneel down on both knees", "humanoid-kneel", NO_TERMINATION,
+     "measures"),
+    ("make the humanoid raise its left arm", None, {}, "asks for the left arm"),
+    ("make the humanoid raise one hand", None, {}, "asks for one hand"),
+    ("make the humanoid put both hands up", "humanoid-raise-arms", NO_TERMINATION, "measures"),
+    ("make the humanoid stand on one leg", None, {}, "asks for one leg"),
+    ("make the walker hop forward on one leg", None, {}, "asks for one leg"),
+    ("make the hopper hop forward on its one leg", "hopper-hop", {}, "measures"),  # it has one
+    ("make the walker walk forward keeping its knees straight", None, {}, "straight joints"),
+    # poses
+    ("make the humanoid sit down on the floor", None, NO_TERMINATION, "asks for sitting"),
+    ("make the humanoid lie down on its back", None, NO_TERMINATION, "asks for lying down"),
+    ("make the humanoid crouch", None, NO_TERMINATION, "asks for crouching"),
+    ("make the walker squat down", None, NO_TERMINATION, "asks for crouching"),
+    ("make the ant lie on its back", None, NO_TERMINATION, "asks for lying down"),
+    ("make the humanoid get down on all fours", None, NO_TERMINATION, "no behaviour"),
+    ("make the humanoid stand up tall", "humanoid-stand", NO_TERMINATION, "measures"),
+    # stillness and turning
+    ("make the humanoid stand still", None, {}, "does not measure stillness"),
+    ("make the humanoid freeze and don't move", None, {}, "does not measure stillness"),
+    ("make the humanoid turn left", None, {}, "asks for turning"),
+    ("make the ant spin clockwise in place", None, {}, "asks for turning"),
+    # a flip on a robot whose healthy range includes the torso angle
+    ("make the hopper do a front flip", None, NO_TERMINATION, "asks for flipping"),
+]
+
+
+@pytest.mark.parametrize(("text", "task_id", "env_kwargs", "reason"), MATCHING_TABLE,
+                         ids=[row[0] for row in MATCHING_TABLE])
+def test_a_built_in_fitness_scores_a_text_only_when_it_measures_what_was_asked(
+        text, task_id, env_kwargs, reason):
+    resolved = resolve_task(text)
+    assert (resolved.task.id if resolved.task else None) == task_id
+    assert resolved.env_kwargs == env_kwargs
+    assert any(reason in m.reason for m in resolved.matches), [m.line for m in resolved.matches]
+    if task_id is None:
+        assert NO_FITNESS_NOTE in " ".join(resolved.notes)
+    else:
+        assert any(task_id in note and "measures what the text asks" in note
+                   for note in resolved.notes)
+
+
+def test_the_table_holds_texts_outside_the_built_in_phrasings():
+    own = {t.text for t in all_tasks()}
+    assert len(MATCHING_TABLE) >= 16 and not own & {row[0] for row in MATCHING_TABLE}
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("make the humanoid kneel on one knee",
+     "humanoid-kneel: measures both shins; the text asks for one knee"),
+    ("make the humanoid raise its left arm",
+     "humanoid-raise-arms: measures both arms; the text asks for the left arm"),
+    ("make the half cheetah trot forward at a steady 1 m/s",
+     "cheetah-run: measures top speed; the text asks for 1 m/s"),
+])
+def test_the_notes_say_why_each_near_miss_does_not_measure_the_text(text, line):
+    assert f"  - {line}" in resolve_task(text).notes
+
+
+def test_a_low_pose_no_task_measures_runs_without_early_termination_and_says_so():
+    resolved = resolve_task("make the humanoid sit down on the floor")
+    assert resolved.env_kwargs == NO_TERMINATION
+    assert "terminate_when_unhealthy=False" in resolved.env_kwargs_reason
+    assert resolved.env_kwargs_reason in resolved.notes
+    assert resolved.intent.behaviours == ("sit",) and resolved.intent.low
+
+
+def test_a_match_keeps_the_tasks_own_env_kwargs_and_gives_no_settings_reason():
+    resolved = resolve_task("make the humanoid kneel down on both knees")
+    assert resolved.env_kwargs == get_task("humanoid-kneel").env_kwargs
+    assert resolved.env_kwargs_reason == ""
+
+
+def test_explain_matches_gives_every_task_on_the_env_a_reason():
+    matches = explain_matches("make the humanoid sit down", "Humanoid-v5")
+    assert {m.task.id for m in matches} == {t.id for t in all_tasks()
+                                            if t.env_id == "Humanoid-v5"}
+    assert not any(m.fits for m in matches) and all(m.reason for m in matches)

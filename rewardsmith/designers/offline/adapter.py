@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from rewardsmith.designers.base import DesignRequest, Draft, dedupe
+from rewardsmith.designers.base import DesignRequest, Draft, FitnessRequest, dedupe
 from rewardsmith.designers.offline.designer import CandidateOutcome, OfflineDesigner
+from rewardsmith.designers.offline.success_measure import compose_success_measure
 
 
 class OfflineDesignerAdapter:
@@ -27,3 +28,12 @@ class OfflineDesignerAdapter:
     def repair(self, draft: Draft, error: str, request: DesignRequest, attempt: int,
                key: str) -> Draft | None:
         return None
+
+    def write_fitness(self, request: FitnessRequest) -> Draft:
+        """A success measure composed from the parsed request (raises when it has none)."""
+        measure = compose_success_measure(request.task_text, request.description)
+        return Draft(measure.source, reply=measure.summary)
+
+    def repair_fitness(self, draft: Draft, error: str, request: FitnessRequest,
+                       attempt: int) -> Draft | None:
+        return None  # composed deterministically: a second try would be the same program
