@@ -1,0 +1,142 @@
+"""Requests no built-in task covers, headless: the written success measure, the design run, and
+an independent check of the winning policy in plain gymnasium.
+
+    python benchmarks/bench_uncovered_requests.py                   # offline designer
+    python benchmarks/bench_uncovered_requests.py --only trot --steps 150000
+
+For each request: `rewardsmith.design(text)` with the offline designer (no LLM, no person), which
+writes the run's fitness.py before any reward; then the best policy (its safe, tensors-only
+weights) is rolled out in plain `gymnasium.make(env_id)` and the behaviour that was asked for is
+measured from MuJoCo's own `qpos`/`qvel`, not from rewardsmith's state fields or the written
+fitness. The checks below were written before any run and not tuned afterwards.
+
+Writes benchmarks/results/uncovered_requests.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+CHECK_EPISODES = 5
+
+
+def trot_check(qpos: np.ndarray, qvel: np.ndarray, length: int) -> tuple[bool, str]:
+    """HalfCheetah at a steady 1 m/s: mean rootx velocity over the last 80% in [0.7, 1.3] m/s,
+    not upside down (|rooty| < 1.2 rad on average)."""
+    v = qvel[length // 5:, 0].mean()
+    tilt = np.abs(qpos[:, 2]).mean()
+    return bool(0.7 <= v <= 1.3 and tilt < 1.2), f"v={v:.2f} m/s, |pitch|={tilt:.2f} rad"
+
+
+def backwards_slowly_check(qpos: np.ndarray, qvel: np.ndarray, length: int) -> tuple[bool, str]:
+    """HalfCheetah backwards, slowly: mean rootx velocity over the last 80% in [-1.2, -0.15]
+    m/s (a backwards run reaches 2 m/s and more), not upside down."""
+    v = qvel[length // 5:, 0].mean()
+    tilt = np.abs(qpos[:, 2]).mean()
+    return bool(-1.2 <= v <= -0.15 and tilt < 1.2), f"v={v:.2f} m/s, |pitch|={tilt:.2f} rad"
+
+
+def hopper_still_check(qpos: np.ndarray, qvel: np.ndarray, length: int) -> tuple[bool, str]:
+    """Hopper standing still: the episode runs to the 1000-step limit (no fall: the env's own
+    health rule), the torso moves less than 0.5 m along x in total and stays above 1.0 m."""
+    drift = abs(qpos[-1, 0] - qpos[0, 0])
+    height = qpos[:, 1].min()
+    return bool(length >= 1000 and drift < 0.5 and height > 1.0), \
+        f"length={length}, drift={drift:.2f} m, min height={height:.2f} m"
+
+
+CASES = [
+    {"name": "trot", "text": "make the half cheetah trot forward at a steady 1 m/s",
+     "check": trot_check},
+    {"name": "backwards-slowly", "text": "make the half cheetah move backwards slowly",
+     "check": backwards_slowly_check},
+    {"name": "hopper-still", "text": "make the hopper stand still", "check": hopper_still_check},
+]
+
+
+def roll_out(folder: Path, env_id: str, env_kwargs: dict, seed: int) -> tuple:
+    """One episode of the safe policy in plain gymnasium: qpos, qvel per step and the length."""
+    import gymnasium as gym
+
+    from rewardsmith.rl.safe_policy import load_safe_policy
+
+    policy = load_safe_policy(folder, env_id, env_kwargs)
+    env = gym.make(env_id, **env_kwargs)
+    obs, _ = env.reset(seed=seed)
+    qpos, qvel = [], []
+    done, length = False, 0
+    while not done:
+        action = policy.predict(obs[None])[0]
+        obs, _, terminated, truncated, _ = env.step(action)
+        data = env.unwrapped.data
+        qpos.append(data.qpos.copy())
+        qvel.append(data.qvel.copy())
+        length += 1
+        done = terminated or truncated
+    env.close()
+    return np.array(qpos), np.array(qvel), length
+
+
+def run_case(case: dict, out: Path, settings: dict) -> dict:
+    from rewardsmith.run.api import design
+
+    t0 = time.perf_counter()
+    run = design(case["text"], out=out, designer="offline", say=print, **settings)
+    wall = time.perf_counter() - t0
+    config = json.loads((run.path / "run.json").read_text())["config"]
+    meta = json.loads((run.path / "fitness.json").read_text())
+    best = run.best or {}
+    state = run.state
+    checks = []
+    for i in range(CHECK_EPISODES):
+        qpos, qvel, length = roll_out(run.path / "best", config["env_id"], config["env_kwargs"],
+                                      seed=10_000 + i)
+        checks.append(case["check"](qpos, qvel, length))
+    passed = sum(ok for ok, _ in checks)
+    return {"name": case["name"], "text": case["text"], "env": config["env_id"],
+            "env_kwargs": config["env_kwargs"], "fitness_doc": meta["doc"],
+            "threshold": meta["threshold"], "best_fitness": best.get("fitness"),
+            "reeval": state.get("reeval"), "success": state.get("success"),
+            "wall_s": round(wall, 1), "check_passed": f"{passed}/{CHECK_EPISODES}",
+            "check_agrees": (passed > CHECK_EPISODES // 2) == bool(state.get("success")),
+            "check_details": [d for _, d in checks], "run": str(run.path)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", help="case name (repeatable)")
+    parser.add_argument("--steps", type=int, default=None, help="budget per candidate")
+    parser.add_argument("--candidates", type=int, default=4)
+    parser.add_argument("--iterations", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=Path("runs/bench_uncovered"))
+    args = parser.parse_args()
+    settings = {"candidates": args.candidates, "iterations": args.iterations}
+    if args.steps:
+        settings["steps"] = args.steps
+    rows, results = [], []
+    for case in CASES:
+        if args.only and case["name"] not in args.only:
+            continue
+        result = run_case(case, args.out, settings)
+        results.append(result)
+        rows.append([result["name"], result["env"], result["fitness_doc"][:60],
+                     result["threshold"], result["best_fitness"], result["success"],
+                     result["wall_s"], result["check_passed"], result["check_agrees"]])
+    from common import report
+
+    report("uncovered_requests", "Requests no built-in task covers (offline designer, headless)",
+           ["request", "env", "written fitness", "threshold", "best fitness", "success",
+            "wall s", "independent check", "agrees"], rows,
+           {"settings": settings, "results": results})
+
+
+if __name__ == "__main__":
+    main()
