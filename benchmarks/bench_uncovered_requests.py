@@ -3,6 +3,7 @@ an independent check of the winning policy in plain gymnasium.
 
     python benchmarks/bench_uncovered_requests.py                   # offline designer
     python benchmarks/bench_uncovered_requests.py --only trot --steps 150000
+    python benchmarks/bench_uncovered_requests.py --fake-llm --steps 4096   # the LLM path
 
 For each request: `rewardsmith.design(text)` with the offline designer (no LLM, no person), which
 writes the run's fitness.py before any reward; then the best policy (its safe, tensors-only
@@ -53,12 +54,38 @@ def hopper_still_check(qpos: np.ndarray, qvel: np.ndarray, length: int) -> tuple
         f"length={length}, drift={drift:.2f} m, min height={height:.2f} m"
 
 
+# Scripted replies for --fake-llm: they exercise the LLM path's mechanics (the fitness prompt,
+# the trial, the review, the reward prompts) over real HTTP; they say nothing of an LLM's quality.
+_FITNESS = (
+    '"""{doc}"""\nimport numpy as np\n\nSUCCESS_THRESHOLD = {threshold}\n\n\n'
+    "def compute_fitness(state, action, next_state):\n    {body}\n")
+_REWARD = (
+    "```python\nimport numpy as np\n\ndef compute_reward(state, action, next_state):\n"
+    "    main = {main}\n    cost = -0.1 * np.sum(action ** 2, axis=1)\n"
+    '    return main + cost, {{"main": main, "action_cost": cost}}\n```')
 CASES = [
     {"name": "trot", "text": "make the half cheetah trot forward at a steady 1 m/s",
-     "check": trot_check},
+     "check": trot_check,
+     "fitness": _FITNESS.format(
+         doc="Forward speed within 0.25 m/s of 1 m/s, upright.", threshold=0.5,
+         body="v = next_state.torso_velocity[:, 0]\n    return np.clip(1 - np.abs(v - 1) / "
+              "0.25, 0, 1) * np.clip(next_state.torso_up / 0.7, 0, 1)"),
+     "reward": _REWARD.format(main="np.exp(-(next_state.torso_velocity[:, 0] - 1.0) ** 2 / "
+                                   "0.09)")},
     {"name": "backwards-slowly", "text": "make the half cheetah move backwards slowly",
-     "check": backwards_slowly_check},
-    {"name": "hopper-still", "text": "make the hopper stand still", "check": hopper_still_check},
+     "check": backwards_slowly_check,
+     "fitness": _FITNESS.format(
+         doc="Backward speed between 0.2 and 0.8 m/s, upright.", threshold=0.5,
+         body="v = -next_state.torso_velocity[:, 0]\n    return np.clip(v / 0.2, 0, 1) * "
+              "np.clip((1.0 - v) / 0.2, 0, 1) * np.clip(next_state.torso_up / 0.7, 0, 1)"),
+     "reward": _REWARD.format(main="np.exp(-(next_state.torso_velocity[:, 0] + 0.5) ** 2 / "
+                                   "0.09)")},
+    {"name": "hopper-still", "text": "make the hopper stand still", "check": hopper_still_check,
+     "fitness": _FITNESS.format(
+         doc="Torso above 1.1 m, horizontal speed under 0.2 m/s.", threshold=0.6,
+         body="v = np.abs(next_state.torso_velocity[:, 0])\n    return "
+              "(next_state.torso_height > 1.1) * np.clip(1 - v / 0.2, 0, 1)"),
+     "reward": _REWARD.format(main="1.0 - np.abs(next_state.torso_velocity[:, 0])")},
 ]
 
 
@@ -85,11 +112,14 @@ def roll_out(folder: Path, env_id: str, env_kwargs: dict, seed: int) -> tuple:
     return np.array(qpos), np.array(qvel), length
 
 
-def run_case(case: dict, out: Path, settings: dict) -> dict:
+def run_case(case: dict, out: Path, settings: dict, fake_llm: bool = False) -> dict:
     from rewardsmith.run.api import design
 
     t0 = time.perf_counter()
-    run = design(case["text"], out=out, designer="offline", say=print, **settings)
+    if fake_llm:
+        run = _design_through_fake_server(case, out, settings)
+    else:
+        run = design(case["text"], out=out, designer="offline", say=print, **settings)
     wall = time.perf_counter() - t0
     config = json.loads((run.path / "run.json").read_text())["config"]
     meta = json.loads((run.path / "fitness.json").read_text())
@@ -110,6 +140,24 @@ def run_case(case: dict, out: Path, settings: dict) -> dict:
             "check_details": [d for _, d in checks], "run": str(run.path)}
 
 
+def _design_through_fake_server(case: dict, out: Path, settings: dict):
+    """The LLM path over real HTTP against the scripted OpenAI-compatible server."""
+    import os
+
+    from rewardsmith.run.api import design
+    from rewardsmith.testing.fake_openai import FakeOpenAIServer
+    from rewardsmith.testing.fake_openai_rules import Rule
+
+    fitness_reply = "The measure:\n```python\n" + case["fitness"] + "```"
+    rules = [Rule(fitness_reply, match="SUCCESS MEASURE", on="system"),
+             Rule('{"verdict": "accept", "reasons": ["scripted"], "fix": ""}',
+                  match="You review reward functions", on="system")]
+    os.environ.setdefault("OPENAI_API_KEY", "sk-fake")
+    with FakeOpenAIServer(rules, default_reply=case["reward"]) as server:
+        return design(case["text"], out=out, designer="llm", base_url=server.base_url,
+                      model="scripted-fake", say=print, **settings)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", help="case name (repeatable)")
@@ -117,6 +165,8 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=4)
     parser.add_argument("--iterations", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("runs/bench_uncovered"))
+    parser.add_argument("--fake-llm", action="store_true",
+                        help="the LLM path against the scripted local server (mechanics only)")
     args = parser.parse_args()
     settings = {"candidates": args.candidates, "iterations": args.iterations}
     if args.steps:
@@ -125,14 +175,16 @@ def main() -> None:
     for case in CASES:
         if args.only and case["name"] not in args.only:
             continue
-        result = run_case(case, args.out, settings)
+        result = run_case(case, args.out, settings, args.fake_llm)
         results.append(result)
         rows.append([result["name"], result["env"], result["fitness_doc"][:60],
                      result["threshold"], result["best_fitness"], result["success"],
                      result["wall_s"], result["check_passed"], result["check_agrees"]])
     from common import report
 
-    report("uncovered_requests", "Requests no built-in task covers (offline designer, headless)",
+    name = "uncovered_requests_fake_llm" if args.fake_llm else "uncovered_requests"
+    who = "scripted LLM server" if args.fake_llm else "offline designer"
+    report(name, f"Requests no built-in task covers ({who}, headless)",
            ["request", "env", "written fitness", "threshold", "best fitness", "success",
             "wall s", "independent check", "agrees"], rows,
            {"settings": settings, "results": results})

@@ -106,6 +106,43 @@ class LLMTotals:
 
 
 @dataclass
+class SuccessMeasure:
+    """What "success" meant in the run: a built-in task's fitness, or the run's ``fitness.py``.
+
+    Attributes:
+        origin: who wrote it (``built-in task <id>``, the designer, the user's file).
+        doc: what it measures, in words.
+        threshold: the episode fitness a success reaches (None when unknown).
+        source: the written ``fitness.py`` (empty for a built-in task).
+    """
+
+    origin: str
+    doc: str
+    threshold: float | None
+    source: str = ""
+
+
+def _measure(run: RunDir, config: dict[str, Any], reader: _Reader) -> SuccessMeasure | None:
+    meta = reader.json(run.fitness_json, dict)
+    if meta:
+        return SuccessMeasure(str(meta.get("origin", "?")), str(meta.get("doc", "")),
+                              finite_number(meta.get("threshold")), reader.text(run.fitness_py))
+    task_id = config.get("task_id")
+    if not isinstance(task_id, str):
+        return None
+    from rewardsmith.envs.registry import task_ids
+
+    if task_id not in task_ids():
+        return SuccessMeasure(f"task {task_id} (not registered here)", "", None)
+    from rewardsmith.envs.registry import get_task
+
+    task = get_task(task_id)
+    threshold = finite_number(config.get("threshold"))
+    return SuccessMeasure(f"built-in task {task_id}", task.fitness_doc,
+                          task.success_threshold if threshold is None else threshold)
+
+
+@dataclass
 class RunView:
     """Everything :func:`inspect_run` found in a run directory."""
 
@@ -120,6 +157,7 @@ class RunView:
     finished: bool
     llm: LLMTotals | None
     problems: list[str] = field(default_factory=list)
+    measure: SuccessMeasure | None = None
 
     @property
     def preference(self) -> bool:
@@ -170,7 +208,7 @@ def inspect_run(path: str | Path) -> RunView:
         iterations=iterations, best=state["best"], best_history=state["best_history"],
         best_reeval=state["best_reeval"], success=state["success"],
         finished=state["finished"], llm=_llm_totals(run.llm_dir, reader),
-        problems=reader.problems)
+        problems=reader.problems, measure=_measure(run, meta["config"], reader))
 
 
 def open_run(path: str | Path) -> RunDir:

@@ -48,9 +48,18 @@ def render_run(view: RunView, console: Any) -> None:
     say(f"task: {config.get('text', '?')}\nenv: {config.get('env_id', '?')}"
         + (f" (task {config['task_id']})" if config.get("task_id") else "")
         + f"\nfeedback: {config.get('feedback', '?')}, designer: "
-        f"{config.get('designer', '?')}, {config.get('candidates', '?')} candidates x "
-        f"{config.get('iterations', '?')} iterations, "
-        f"{config.get('steps') or 'default'} steps each")
+        f"{config.get('designer', '?')}, {config.get('candidates', '?')} candidates per "
+        f"iteration, {len(view.iterations)} of at most {config.get('iterations', '?')} "
+        f"iterations run, {config.get('steps') or 'default'} steps each")
+    measure = view.measure
+    if measure is not None:
+        threshold = "?" if measure.threshold is None else f"{measure.threshold:g}"
+        say(f"success measure ({measure.origin}): {measure.doc.rstrip('.') or 'no description'}; success = "
+            f"episode fitness >= {threshold}")
+        if measure.source:
+            console.print(Syntax(plain_text(measure.source), "python", word_wrap=True))
+    if config.get("env_note"):
+        say(f"env settings: {config['env_note']}")
     if not view.iterations:
         say("no iteration has started yet", "yellow")
     width = max((len(it.candidates) for it in view.iterations), default=0)

@@ -143,6 +143,11 @@ def test_design_writes_the_measure_first_and_a_resume_keeps_it(tmp_path):
     assert scored, report  # candidates were ranked by the written measure
     metrics = json.loads(next(root.glob("iter_0/cand_*/metrics.json")).read_text())
     assert metrics["task"] == "written" and metrics["success_threshold"] == 0.5
+    from rewardsmith.results.inspect import inspect_run
+
+    view = inspect_run(root)
+    assert view.measure.threshold == 0.5 and view.measure.source == source
+    assert "near 1 m/s" in view.measure.doc
     # a resume reads the measure back, and refuses one changed behind the run's back
     before = (root / "fitness.json").read_bytes()
     lines.clear()
