@@ -26,6 +26,9 @@ from rewardsmith.errors import RewardsmithError
 POSE_THRESHOLD = 0.6
 # Speeds fluctuate within a stride, so a looser band and threshold than for poses.
 MOVE_THRESHOLD = 0.5
+# Taller than this standing, a body's torso up axis is its spine (humanoid, walker, hopper):
+# lying down turns it horizontal. Shorter bodies (ant, cheetah) stand with the torso flat.
+TALL_BODY_M = 1.0
 
 
 class MeasureNotExpressible(RewardsmithError):
@@ -76,17 +79,19 @@ def compose_success_measure(text: str, description: EnvDescription) -> WrittenMe
             f"the offline designer has no success measure for {what!r} requests that are not a "
             f"built-in task; pass --fitness FILE (see `rewardsmith check`) or --feedback "
             f"preference")
-    if "move" in behaviours and not intent.still:
-        _move(intent, description, lines, factors, said)
+    if ("move" in behaviours and not intent.still) or "spin" in behaviours:
+        if "move" in behaviours and not intent.still:
+            _move(intent, description, lines, factors, said)
+        else:
+            _spin(intent, lines, factors, said)
         if upright and "lie" not in behaviours:
             lines.append("# Upright within about 45 degrees: moving on its back is not what was "
                          "asked.")
             lines.append("upright = np.clip(next_state.torso_up / 0.7, 0.0, 1.0)")
             factors.append("upright")
             said.append("torso upright")
-        threshold = MOVE_THRESHOLD
-    elif "spin" in behaviours:
-        _spin(intent, lines, factors, said)
+        if intent.limb == "leg" and intent.limb_count == 1:
+            _one_foot(description, lines, factors, said, moving=True)
         threshold = MOVE_THRESHOLD
     elif behaviours & {"sit", "lie", "crouch", "kneel"}:
         _low_pose(intent, need_height(), description, lines, factors, said)
@@ -112,6 +117,8 @@ def compose_success_measure(text: str, description: EnvDescription) -> WrittenMe
             f"understands moving (direction, target speed, slowly), turning, standing (still, "
             f"on one leg), sitting, kneeling, crouching and lying down. Pass --fitness FILE or "
             f"--feedback preference")
+    if intent.joints and intent.joint_goal is not None:
+        _joint_goal(intent, lines, factors, said)
     if intent.still or intent.in_place:
         lines.append("# Still / in place: horizontal torso speed under about 0.2 m/s (a body "
                      "balancing sways a little).")
@@ -173,6 +180,23 @@ def _low_pose(intent: TaskIntent, h: float, description: EnvDescription, lines: 
               factors: list[str], said: list[str]) -> None:
     behaviours = set(intent.behaviours)
     contacts = set(getattr(description, "contact_names", ()) or ())
+    if "lie" in behaviours and h < TALL_BODY_M:
+        # A body about as wide as it is tall stands with its torso flat: on its back is upside
+        # down, and "lying" is the torso down on the floor.
+        lines.append(f"# Lying: the torso's centre down near the floor (under {0.5 * h:.2f} m, "
+                     f"half its standing height).")
+        lines.append(f"low = np.clip(({0.6 * h:.3f} - next_state.torso_height) / "
+                     f"{0.1 * h:.3f}, 0.0, 1.0)")
+        factors.append("low")
+        said.append("torso down near the floor")
+        if intent.lie_on in ("back", "front"):
+            sign = -1.0 if intent.lie_on == "back" else 1.0
+            lines.append(f"# On its {intent.lie_on}: the torso's up axis points "
+                         f"{'down (upside down)' if sign < 0 else 'up'}.")
+            lines.append(f"side = np.clip({sign} * next_state.torso_up / 0.7, 0.0, 1.0)")
+            factors.append("side")
+            said.append(f"on its {intent.lie_on}")
+        return
     if "lie" in behaviours:
         lines.append(f"# Lying: the torso's centre within a torso's thickness of the floor "
                      f"(under {0.25 * h:.2f} m, a quarter of the standing height) and the "
@@ -227,15 +251,36 @@ def _low_pose(intent: TaskIntent, h: float, description: EnvDescription, lines: 
         factors.append("knees")
 
 
+def _joint_goal(intent: TaskIntent, lines: list[str], factors: list[str],
+                said: list[str]) -> None:
+    names = ", ".join(repr(j) for j in intent.joints)
+    lines.append(f"angles = np.abs(np.stack([next_state.joint_angles[j] for j in ({names},)], "
+                 f"axis=1))")
+    if intent.joint_goal == "straight":
+        lines.append("# Straight: each named joint within about 6 degrees of its rest angle, "
+                     "none beyond 30.")
+        lines.append("joints = np.clip(1.0 - (angles.max(axis=1) - 0.1) / 0.4, 0.0, 1.0)")
+    else:
+        lines.append("# Bent: each named joint at least about 30 degrees from its rest angle.")
+        lines.append("joints = np.clip(angles.min(axis=1) / 0.5, 0.0, 1.0)")
+    factors.append("joints")
+    said.append(f"{', '.join(intent.joints)} {intent.joint_goal}")
+
+
 def _one_foot(description: EnvDescription, lines: list[str], factors: list[str],
-              said: list[str]) -> None:
+              said: list[str], moving: bool = False) -> None:
     contacts = set(getattr(description, "contact_names", ()) or ())
     feet = [c for c in sorted(contacts) if "foot" in c]
     if len(feet) != 2:
         raise MeasureNotExpressible(f"{description.env_id} does not report two feet's contacts, "
                                     f"which 'on one leg' needs")
     a, b = (f"next_state.contacts[{f!r}].astype(float)" for f in feet)
-    lines.append("# On one leg: exactly one foot touches the floor.")
-    lines.append(f"one_foot = np.abs({a} - {b})")
+    if moving:  # a hop leaves the floor: only both feet down at once breaks "one leg"
+        lines.append("# On one leg while moving: never both feet on the floor at once.")
+        lines.append(f"one_foot = 1.0 - {a} * {b}")
+        said.append("never both feet on the floor")
+    else:
+        lines.append("# On one leg: exactly one foot touches the floor.")
+        lines.append(f"one_foot = np.abs({a} - {b})")
+        said.append("exactly one foot on the floor")
     factors.append("one_foot")
-    said.append("exactly one foot on the floor")
