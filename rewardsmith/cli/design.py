@@ -79,7 +79,9 @@ def design_cli(
                                                  "text).")] = None,
     task: Annotated[str | None, typer.Option(help="Built-in task id (rewardsmith envs).")]
     = None,
-    model: Annotated[str | None, typer.Option(help="LLM model name.")] = None,
+    model: Annotated[str | None, typer.Option(help="LLM model name; a provider prefix "
+                                                   "(anthropic/..., gemini/..., bedrock/...) "
+                                                   "goes through litellm.")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint (vLLM, "
                                                       "Ollama, llama.cpp, OpenAI).")] = None,
     candidates: Annotated[int, typer.Option(help="Candidates per iteration (K).")] = 4,

@@ -1,9 +1,11 @@
 """The one door to the LLM: chat with retries, accounting, budgets, a record and a cache.
 
 Every component that talks to an LLM (designer, critic, analyzer, feedback) goes through
-:class:`LLMClient.chat`, so a run's spending, its caps and its on-disk record are complete. The
-official ``openai`` SDK does the HTTP; it works against OpenAI and any OpenAI-compatible server
-(vLLM, Ollama, llama.cpp server).
+:class:`LLMClient.chat`, so a run's spending, its caps and its on-disk record are complete. A
+transport (:mod:`rewardsmith.llm.transport`) sends each attempt: the official ``openai`` SDK
+against OpenAI and any OpenAI-compatible server (vLLM, Ollama, llama.cpp server), or litellm
+for other providers (Anthropic, Gemini, Bedrock, Azure, ...); retries, caps, cost accounting and
+the record are the same for both, because they live here.
 
 No bad reply gets past this door: a broken answer (an HTML page, JSON cut off, ``choices: null``,
 a null message or content), a timeout or a reset connection is retried with backoff, every
@@ -22,25 +24,21 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Self
 
-import openai
-
 from rewardsmith.llm.budget import check_budget
 from rewardsmith.llm.config import LLMConfig
 from rewardsmith.llm.errors import LLMError
-from rewardsmith.llm.pricing import estimate_cost
+from rewardsmith.llm.litellm_transport import LiteLLMTransport
 from rewardsmith.llm.record import RecordStore, build_record, cache_key, count, now_iso
 from rewardsmith.llm.transport import (
-    MIN_BODY_CAP_BYTES,
+    ATTEMPT_ERRORS,
     Completion,
+    OpenAITransport,
     ReplyFault,
+    Transport,
     backoff_delay,
     fault_name,
     is_retryable,
     is_timeout,
-    make_sdk_client,
-    parse_completion,
-    post_chat,
-    to_llm_error,
 )
 from rewardsmith.llm.types import ChatRequest, HTTPResult, LLMReply, LLMTotals, LLMUsage
 from rewardsmith.plain_text import plain_text
@@ -49,7 +47,7 @@ logger = logging.getLogger(__name__)
 
 
 class LLMClient:
-    """Chat with an OpenAI-compatible endpoint, counting, capping and recording every call.
+    """Chat with an LLM endpoint, counting, capping and recording every call.
 
     Thread-safe: the designer may ask for K candidates from several threads; at most
     ``config.max_concurrency`` HTTP requests are in flight at once.
@@ -58,8 +56,8 @@ class LLMClient:
     def __init__(self, config: LLMConfig, record_dir: Path | None = None) -> None:
         """Index ``record_dir`` (if given) so earlier replies are served from the cache.
 
-        The HTTP client is created on the first request that misses the cache, so a resumed run
-        whose answers are all on disk needs no endpoint at all.
+        The transport (and its HTTP client) is created on the first request that misses the
+        cache, so a resumed run whose answers are all on disk needs no endpoint at all.
         """
         self.config = config
         self._store = RecordStore(record_dir) if record_dir is not None else None
@@ -70,9 +68,8 @@ class LLMClient:
         if self._store is not None:
             self._totals.prior_cost_usd = self._store.prior_cost_usd
             self._totals.prior_tokens = self._store.prior_tokens
-        self._sdk: openai.OpenAI | None = None
+        self._transport: Transport | None = None
         self._server_max_n: int | None = None  # learned: most choices the server gives per call
-        self._price = config.price_override()
 
     @property
     def totals(self) -> LLMTotals:
@@ -82,8 +79,8 @@ class LLMClient:
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
-        if self._sdk is not None:
-            self._sdk.close()
+        if self._transport is not None:
+            self._transport.close()
 
     def __enter__(self) -> Self:
         return self
@@ -131,7 +128,7 @@ class LLMClient:
     def _fetch(self, req: ChatRequest, purpose: str, key: str) -> LLMReply:
         """Send the request(s), then record the outcome (success or failure) and count it."""
         self._check_budget()
-        self._client()  # a missing endpoint is a config error, not a failed call to record
+        transport = self._client()  # a missing endpoint is a config error, not a failed call
         started_at, t0 = now_iso(), time.monotonic()
         results: list[HTTPResult] = []
         attempts: list[dict[str, Any]] = []
@@ -149,6 +146,7 @@ class LLMClient:
             sample_key=req.sample_key,
             model=self.config.model,
             endpoint=self.config.endpoint(),
+            transport=transport.name,
             request={
                 "messages": req.messages,
                 "n": req.n,
@@ -221,8 +219,7 @@ class LLMClient:
         """
         cfg = self.config
         params = req.sdk_params(cfg.model, n)
-        sdk = self._client()
-        body_cap = max(MIN_BODY_CAP_BYTES, 8 * n * cfg.max_reply_chars)
+        transport = self._client()
         t_start = time.monotonic()
         timeouts = 0
         for attempt in range(cfg.max_retries + 1):
@@ -233,11 +230,8 @@ class LLMClient:
                 with self._lock:
                     self._totals.http_calls += 1
                 try:
-                    body, content_type = post_chat(sdk, params, timeout_s=cfg.timeout_s,
-                                                   max_body_bytes=body_cap)
-                    completion = parse_completion(body, content_type,
-                                                  max_reply_chars=cfg.max_reply_chars)
-                except (openai.OpenAIError, ReplyFault) as exc:
+                    completion = transport.send(params, n=n)
+                except ATTEMPT_ERRORS as exc:
                     fault = exc
                 latency = time.monotonic() - t0
             entry: dict[str, Any] = {"attempt": attempt, "n_asked": n, "started_at": started_at,
@@ -258,14 +252,8 @@ class LLMClient:
                 "status": getattr(fault, "status_code", None),
                 "error": plain_text(fault, 300), "retry_in_s": round(delay, 3) if retry else None})
             if not retry:
-                raise to_llm_error(
-                    fault,
-                    endpoint=cfg.endpoint(),
-                    model=cfg.model,
-                    timeout_s=cfg.timeout_s,
-                    attempts=attempt + 1,
-                    elapsed_s=time.monotonic() - t_start,
-                ) from None
+                raise transport.to_llm_error(
+                    fault, attempts=attempt + 1, elapsed_s=time.monotonic() - t_start) from None
             logger.warning(
                 "LLM request to %s failed (%s); retry %d/%d in %.1fs",
                 cfg.endpoint(),
@@ -290,9 +278,9 @@ class LLMClient:
         texts = completion.texts[:n]
         raw = completion.usage
         usage = LLMUsage(raw["prompt_tokens"], raw["completion_tokens"]) if raw else LLMUsage()
-        cost, note = estimate_cost(
-            self.config.model, usage.prompt_tokens, usage.completion_tokens, self._price
-        )
+        estimate = self._client().cost(usage.prompt_tokens, usage.completion_tokens,
+                                       completion.model)
+        cost, note = estimate.cost_usd, estimate.note
         if raw is None:
             note = "the server reported no token usage: tokens and cost are counted as 0."
         for cut in completion.truncated:
@@ -307,7 +295,7 @@ class LLMClient:
                 self._totals.notes.append(note)
                 logger.info("%s", note)
         return HTTPResult(texts, n, usage, cost, round(latency_s, 4), retries,
-                          [c for c in completion.truncated if c["choice"] < n])
+                          [c for c in completion.truncated if c["choice"] < n], estimate.source)
 
     def _account_fault(self, fault: BaseException) -> dict[str, Any]:
         """Count the tokens a broken reply still reported (it may have been billed).
@@ -318,14 +306,15 @@ class LLMClient:
         raw = fault.usage if isinstance(fault, ReplyFault) else None
         if not raw:
             return {}
-        cost, _ = estimate_cost(self.config.model, raw["prompt_tokens"],
-                                raw["completion_tokens"], self._price)
+        estimate = self._client().cost(raw["prompt_tokens"], raw["completion_tokens"])
+        cost = estimate.cost_usd
         with self._lock:
             self._totals.prompt_tokens += raw["prompt_tokens"]
             self._totals.completion_tokens += raw["completion_tokens"]
             self._totals.cost_usd += cost
         return {"prompt_tokens": raw["prompt_tokens"],
-                "completion_tokens": raw["completion_tokens"], "cost_usd": cost}
+                "completion_tokens": raw["completion_tokens"], "cost_usd": cost,
+                "cost_source": estimate.source}
 
     def _reply_from_record(self, record: dict[str, Any]) -> LLMReply:
         """Serve a reply from disk; count it as a cache hit that cost nothing now."""
@@ -353,12 +342,12 @@ class LLMClient:
         record_dir = self._store.record_dir if self._store is not None else None
         check_budget(self.config, spent, tokens, record_dir)
 
-    def _client(self) -> openai.OpenAI:
-        """Create the SDK client on first use (a cache-only resume never needs one)."""
+    def _client(self) -> Transport:
+        """Create the transport on first use (a cache-only resume never needs one)."""
         with self._lock:
-            if self._sdk is None:
-                self._sdk = make_sdk_client(self.config)
-            return self._sdk
+            if self._transport is None:
+                self._transport = make_transport(self.config)
+            return self._transport
 
     def _key_lock(self, key: str) -> threading.Lock:
         """One lock per cache key, so two identical requests in flight are paid only once."""
@@ -376,6 +365,17 @@ class LLMClient:
                     got,
                     asked,
                 )
+
+
+def make_transport(config: LLMConfig) -> Transport:
+    """The transport ``config`` asks for; litellm itself is imported only when it is chosen.
+
+    Raises:
+        LLMConfigError: nothing to send to, or litellm is chosen but not installed.
+    """
+    if config.resolved_backend() == "litellm":
+        return LiteLLMTransport(config)
+    return OpenAITransport(config)
 
 
 def _result_or_error(future: Any) -> HTTPResult | LLMError:

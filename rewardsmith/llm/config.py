@@ -2,9 +2,17 @@
 
 Settings come from three places, highest priority first: explicit arguments (the CLI's
 ``--model`` / ``--base-url``), environment variables (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``,
-``REWARDSMITH_MODEL``), and the ``[llm]`` section of a TOML file
+``REWARDSMITH_MODEL``, ``REWARDSMITH_LLM_BACKEND``), and the ``[llm]`` section of a TOML file
 (``~/.config/rewardsmith/config.toml`` by default). The same names as the ``openai`` SDK's
 environment variables are used so an existing setup works unchanged.
+
+Two transports carry the requests (:mod:`rewardsmith.llm.providers` picks one): the ``openai``
+SDK for bare model names and OpenAI-compatible endpoints, and litellm (the optional
+``rewardsmith[litellm]`` extra) for a model named with another provider's prefix
+(``anthropic/...``, ``gemini/...``, ``bedrock/...``). litellm reads that provider's own key
+(``ANTHROPIC_API_KEY``, ...), so ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL`` are not handed to
+it: an OpenAI key never travels to another company. ``backend = "litellm"`` forces litellm for
+any model (with ``--base-url``, litellm's OpenAI-compatible route); ``"openai"`` forces the SDK.
 
 The API key is a :class:`pydantic.SecretStr`: ``repr``, ``str`` and JSON dumps show ``**********``,
 so a config can be logged or written to ``run.json`` without leaking it.
@@ -15,7 +23,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -23,10 +31,18 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from rewardsmith.errors import describe_validation_error
 from rewardsmith.llm.errors import LLMConfigError
 from rewardsmith.llm.pricing import ModelPrice
+from rewardsmith.llm.providers import (
+    INSTALL_HINT,
+    Backend,
+    litellm_installed,
+    needs_litellm,
+    provider_of,
+)
 
 ENV_API_KEY = "OPENAI_API_KEY"
 ENV_BASE_URL = "OPENAI_BASE_URL"
 ENV_MODEL = "REWARDSMITH_MODEL"
+ENV_BACKEND = "REWARDSMITH_LLM_BACKEND"
 
 DEFAULT_MODEL = "gpt-4o-mini"
 
@@ -42,7 +58,15 @@ class LLMConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    model: str = Field(DEFAULT_MODEL, description="Model name sent to the endpoint.")
+    model: str = Field(
+        DEFAULT_MODEL, description="Model name sent to the endpoint; a provider prefix "
+        "litellm knows (anthropic/..., gemini/..., bedrock/..., azure/...) goes through litellm."
+    )
+    backend: Literal["auto", "openai", "litellm"] = Field(
+        "auto", description="Which transport sends requests: auto (litellm for a provider "
+        "prefix, else the openai SDK), openai, or litellm (any model; with base_url through "
+        "litellm's OpenAI-compatible route)."
+    )
     base_url: str | None = Field(
         None, description="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (vLLM)."
     )
@@ -107,32 +131,66 @@ class LLMConfig(BaseModel):
 
         Raises:
             LLMConfigError: the file is unreadable, is not valid TOML, or has unknown keys or
-                bad values.
+                bad values; or the model needs litellm and it is not installed.
         """
         env = dict(os.environ) if env is None else env
         values: dict[str, Any] = _read_toml_section(config_path)
-        from_env = {
-            "api_key": env.get(ENV_API_KEY),
-            "base_url": env.get(ENV_BASE_URL),
-            "model": env.get(ENV_MODEL),
-        }
-        values.update({k: v for k, v in from_env.items() if v})
-        values.update({k: v for k, v in overrides.items() if v is not None})
+        values.update({k: v for k, v in {"model": env.get(ENV_MODEL),
+                                         "backend": env.get(ENV_BACKEND)}.items() if v})
+        explicit = {k: v for k, v in overrides.items() if v is not None}
+        if not _other_provider({**values, **explicit}):
+            # the openai SDK's own variables serve the openai path (and litellm's openai route)
+            values.update({k: v for k, v in {"api_key": env.get(ENV_API_KEY),
+                                             "base_url": env.get(ENV_BASE_URL)}.items() if v})
+        values.update(explicit)
         try:
-            return cls(**values)
+            config = cls(**values)
         except ValidationError as exc:
             raise LLMConfigError(
                 f"Invalid LLM settings: {describe_validation_error(exc)}. Check the [llm] "
                 f"section of {config_path or default_config_path()}, the environment variables "
-                f"{ENV_API_KEY}/{ENV_BASE_URL}/{ENV_MODEL}, and the command-line flags."
+                f"{ENV_API_KEY}/{ENV_BASE_URL}/{ENV_MODEL}/{ENV_BACKEND}, and the command-line "
+                f"flags."
             ) from None
+        config.check_backend()
+        return config
+
+    def resolved_backend(self) -> Backend:
+        """The transport that sends this config's requests: ``"openai"`` or ``"litellm"``."""
+        if self.backend != "auto":
+            return self.backend
+        return "litellm" if needs_litellm(self.model) else "openai"
+
+    def check_backend(self) -> None:
+        """Fail now, in one line, when the chosen transport is litellm and it is not installed.
+
+        Raises:
+            LLMConfigError: litellm is needed but cannot be imported.
+        """
+        if self.resolved_backend() == "litellm" and not litellm_installed():
+            why = (f"model {self.model!r} names a provider that rewardsmith reaches through "
+                   f"litellm" if self.backend == "auto" else 'backend = "litellm" was chosen')
+            raise LLMConfigError(f"{why}, but litellm is not installed: {INSTALL_HINT}")
 
     def is_configured(self) -> bool:
-        """Return True when there is somewhere to send requests (an endpoint URL or a key)."""
+        """Return True when there is somewhere to send requests.
+
+        For the openai SDK that is an endpoint URL or a key; litellm finds the provider's own
+        key (``ANTHROPIC_API_KEY``, AWS credentials, ...) itself, so a litellm model counts as
+        configured and a missing key is reported by the first request.
+        """
+        if self.resolved_backend() == "litellm":
+            return True
         return bool(self.base_url) or self.api_key is not None
 
     def endpoint(self) -> str:
-        """Return the URL requests go to, for messages and records: credentials removed."""
+        """Return the URL requests go to, for messages and records: credentials removed.
+
+        A litellm provider without a URL is named ``litellm:<provider>`` (litellm knows its
+        address).
+        """
+        if self.resolved_backend() == "litellm" and not self.base_url:
+            return f"litellm:{provider_of(self.model) or 'auto'}"
         parts = urlsplit(self.base_url or "https://api.openai.com/v1")
         host = parts.hostname or ""
         netloc = f"{host}:{parts.port}" if parts.port else host
@@ -153,6 +211,12 @@ class LLMConfig(BaseModel):
         data = self.model_dump(exclude={"api_key"})
         data["api_key"] = "set" if self.api_key is not None else "unset"
         return data
+
+
+def _other_provider(values: dict[str, Any]) -> bool:
+    """Whether these settings send requests to a provider other than OpenAI (via litellm)."""
+    return values.get("backend", "auto") != "openai" and needs_litellm(
+        str(values.get("model") or DEFAULT_MODEL))
 
 
 def _read_toml_section(config_path: str | Path | None) -> dict[str, Any]:

@@ -4,6 +4,10 @@ Prices are USD per million tokens (OpenAI list prices, standard tier, checked 20
 stale: a config can override them (``prompt_price_per_mtok`` / ``completion_price_per_mtok``),
 and a model that is not in the table (a local vLLM/Ollama model, a new release) costs 0 with a
 note saying so, rather than a guess.
+
+Every cost carries its source, written into the run's record: ``"config"`` (the override),
+``"litellm"`` (litellm's own price map, used by the litellm transport where it knows the model),
+``"rewardsmith-table"`` (this table) or ``"unknown"`` (counted as $0).
 """
 
 from __future__ import annotations
@@ -55,6 +59,35 @@ def price_for(model: str) -> ModelPrice | None:
     return None if best is None else PRICES[best]
 
 
+COST_FROM_CONFIG = "config"
+COST_FROM_LITELLM = "litellm"
+COST_FROM_TABLE = "rewardsmith-table"
+COST_UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """What one request cost, where that price came from, and a caveat worth showing."""
+
+    cost_usd: float
+    source: str
+    note: str | None = None
+
+
+def table_cost(
+    model: str, prompt_tokens: int, completion_tokens: int, override: ModelPrice | None = None
+) -> CostEstimate:
+    """The cost by the config's price, else this table's, else $0 with a note (``unknown``)."""
+    price = override or price_for(model)
+    if price is None:
+        return CostEstimate(0.0, COST_UNKNOWN, (
+            f"no price known for model {model!r}: its cost is counted as $0. Set "
+            f"prompt_price_per_mtok/completion_price_per_mtok in [llm] to track spending."
+        ))
+    cost = prompt_tokens * price.prompt_per_mtok + completion_tokens * price.completion_per_mtok
+    return CostEstimate(cost / 1_000_000, COST_FROM_CONFIG if override else COST_FROM_TABLE)
+
+
 def estimate_cost(
     model: str,
     prompt_tokens: int,
@@ -72,11 +105,5 @@ def estimate_cost(
     Returns:
         The cost in USD and ``None``, or ``0.0`` and a note explaining why nothing was counted.
     """
-    price = override or price_for(model)
-    if price is None:
-        return 0.0, (
-            f"no price known for model {model!r}: its cost is counted as $0. Set "
-            f"prompt_price_per_mtok/completion_price_per_mtok in [llm] to track spending."
-        )
-    cost = prompt_tokens * price.prompt_per_mtok + completion_tokens * price.completion_per_mtok
-    return cost / 1_000_000, None
+    estimate = table_cost(model, prompt_tokens, completion_tokens, override)
+    return estimate.cost_usd, estimate.note

@@ -2,7 +2,8 @@
 
 A run's ``llm/`` folder holds one JSON file per :meth:`LLMClient.chat` call, named
 ``<seq>_<purpose>_<hash8>.json``: the request messages and parameters, the reply texts, usage,
-cost, latency and timestamps. Reading the folder back gives a cache keyed by
+cost and where its price came from, the transport (``openai`` or ``litellm``), latency and
+timestamps. Reading the folder back gives a cache keyed by
 :func:`cache_key`, so a resumed run that asks the same questions never pays twice, and a human
 can read exactly what the LLM was told and answered.
 
@@ -70,6 +71,7 @@ def build_record(
     latency_s: float,
     error: BaseException | None,
     attempts: list[dict[str, Any]] | None = None,
+    transport: str = "openai",
 ) -> dict[str, Any]:
     """Assemble the JSON record of one chat call from the HTTP requests it took.
 
@@ -78,6 +80,8 @@ def build_record(
     entry per HTTP attempt, failed ones included (``outcome`` is ``"ok"`` or the fault's name,
     e.g. ``"timeout"``, ``"html"``, ``"not_json"``, ``"no_content"``, ``"http_500"``), so the
     record shows what the endpoint did each time; tokens a broken reply still reported count.
+    ``cost_source`` names where the prices came from (``"litellm"``, ``"rewardsmith-table"``,
+    ``"config"``, ``"unknown"``; several joined by ``+``), or is None when nothing was billed.
     """
     attempts = list(attempts or [])
     failed = [a for a in attempts if a.get("outcome") != "ok"]
@@ -85,6 +89,8 @@ def build_record(
     prompt += sum(a.get("prompt_tokens", 0) for a in failed)
     completion = sum(r.usage.completion_tokens for r in results)
     completion += sum(a.get("completion_tokens", 0) for a in failed)
+    sources = sorted({r.cost_source for r in results}
+                     | {a["cost_source"] for a in failed if "cost_source" in a})
     return {
         "status": "ok" if error is None else "error",
         "error": None if error is None else str(error),
@@ -92,6 +98,7 @@ def build_record(
         "sample_key": sample_key,
         "model": model,
         "endpoint": endpoint,
+        "transport": transport,
         "request": request,
         "texts": [t for r in results for t in r.texts][:n],
         "usage": {
@@ -101,6 +108,7 @@ def build_record(
         },
         "cost_usd": sum(r.cost_usd for r in results) + sum(a.get("cost_usd", 0.0)
                                                              for a in failed),
+        "cost_source": "+".join(sources) or None,
         "notes": list(notes),
         "latency_s": round(latency_s, 4),
         "started_at": started_at,
@@ -112,6 +120,7 @@ def build_record(
                 "prompt_tokens": r.usage.prompt_tokens,
                 "completion_tokens": r.usage.completion_tokens,
                 "cost_usd": r.cost_usd,
+                "cost_source": r.cost_source,
                 "latency_s": r.latency_s,
                 "retries": r.retries,
                 "truncated_choices": r.truncated,

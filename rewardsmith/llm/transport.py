@@ -1,5 +1,13 @@
-"""How requests reach the endpoint: the SDK client, one bounded exchange, the reply's checks,
+"""How requests reach the endpoint: the transport that sends one attempt, the reply's checks,
 the retry policy and the final error.
+
+A :class:`Transport` sends one attempt and hands back a checked :class:`Completion`; the client
+(:class:`~rewardsmith.llm.client.LLMClient`) owns everything around it: retries, budgets,
+accounting and the record. Two transports exist: :class:`OpenAITransport` here (the ``openai``
+SDK, for OpenAI and any OpenAI-compatible server) and
+:class:`~rewardsmith.llm.litellm_transport.LiteLLMTransport` (other providers, optional extra).
+Both raise ``openai.OpenAIError`` subclasses (litellm's exceptions derive from the SDK's) or a
+:class:`ReplyFault`, so one retry policy serves both.
 
 The SDK's own retries are switched off (``max_retries=0``) so that every attempt goes through
 this policy: it is counted in the client's totals, recorded and logged, and the final error says
@@ -20,7 +28,7 @@ import random
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import openai
 
@@ -31,6 +39,7 @@ except ImportError:  # pragma: no cover - depends on the installed SDK
 
 from rewardsmith.llm.config import ENV_API_KEY, ENV_BASE_URL, LLMConfig
 from rewardsmith.llm.errors import LLMConfigError, LLMError
+from rewardsmith.llm.pricing import CostEstimate, table_cost
 from rewardsmith.plain_text import plain_text
 
 # 408 request timeout, 409 conflict (OpenAI's "retry" hint), 429 rate limit, 5xx server errors.
@@ -126,6 +135,97 @@ class Completion:
     texts: list[str]
     usage: dict[str, int] | None
     truncated: list[dict[str, int]] = field(default_factory=list)
+    model: str | None = None  # the model the server says answered (a dated snapshot, a deployment)
+
+
+# What an attempt may raise: the SDK's errors (litellm's derive from them) and broken replies.
+ATTEMPT_ERRORS = (openai.OpenAIError, ReplyFault)
+
+
+@dataclass(frozen=True)
+class ErrorHints:
+    """The fixes a final error suggests, worded for the transport the user configured."""
+
+    auth: str
+    not_found: str
+    connection: str
+
+
+OPENAI_HINTS = ErrorHints(
+    auth=f"the API key was rejected: set {ENV_API_KEY} to a valid key for this endpoint.",
+    not_found="check --model (is the model served here?) and --base-url (does it end in /v1?).",
+    connection=f"Check that the server is running and that the URL ends with /v1; set "
+               f"{ENV_BASE_URL} or pass --base-url.",
+)
+
+
+class Transport(Protocol):
+    """Sends one attempt of a chat request; the client's retry loop calls it.
+
+    Attributes:
+        name: ``"openai"`` or ``"litellm"``, written into each record.
+    """
+
+    name: str
+
+    def send(self, params: dict[str, Any], *, n: int) -> Completion:
+        """Send one request (``params`` as for ``chat.completions.create``) asking ``n`` choices.
+
+        Raises:
+            openai.OpenAIError: the request failed (HTTP error, timeout, connection).
+            ReplyFault: an answer came, but not a usable chat completion.
+        """
+        ...
+
+    def cost(self, prompt_tokens: int, completion_tokens: int,
+             reply_model: str | None = None) -> CostEstimate:
+        """What this usage cost, and where the price came from."""
+        ...
+
+    def to_llm_error(self, exc: BaseException, *, attempts: int,
+                     elapsed_s: float | None = None) -> LLMError:
+        """The final error for the last attempt's failure, with the fix for this transport."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class OpenAITransport:
+    """The ``openai`` SDK against OpenAI or an OpenAI-compatible server; the body is read and
+    checked here (size cap, deadline, the broken-reply faults), not by the SDK."""
+
+    name = "openai"
+
+    def __init__(self, config: LLMConfig) -> None:
+        self.config = config
+        self._sdk = make_sdk_client(config)
+        self._price = config.price_override()
+
+    def send(self, params: dict[str, Any], *, n: int) -> Completion:
+        """One bounded exchange: see :func:`post_chat` and :func:`parse_completion`."""
+        cfg = self.config
+        body_cap = max(MIN_BODY_CAP_BYTES, 8 * n * cfg.max_reply_chars)
+        body, content_type = post_chat(self._sdk, params, timeout_s=cfg.timeout_s,
+                                       max_body_bytes=body_cap)
+        return parse_completion(body, content_type, max_reply_chars=cfg.max_reply_chars)
+
+    def cost(self, prompt_tokens: int, completion_tokens: int,
+             reply_model: str | None = None) -> CostEstimate:
+        """The config's price, else rewardsmith's table (see :mod:`~rewardsmith.llm.pricing`)."""
+        return table_cost(self.config.model, prompt_tokens, completion_tokens, self._price)
+
+    def to_llm_error(self, exc: BaseException, *, attempts: int,
+                     elapsed_s: float | None = None) -> LLMError:
+        """See :func:`to_llm_error`."""
+        cfg = self.config
+        return to_llm_error(exc, endpoint=cfg.endpoint(), model=cfg.model,
+                            timeout_s=cfg.timeout_s, attempts=attempts, elapsed_s=elapsed_s)
+
+    def close(self) -> None:
+        """Close the SDK's connection pool."""
+        self._sdk.close()
 
 
 def make_sdk_client(config: LLMConfig) -> openai.OpenAI:
@@ -197,6 +297,15 @@ def parse_completion(body: bytes, content_type: str, *, max_reply_chars: int) ->
         ReplyFault: the body is HTML, not JSON, an error object, or lacks choices, a message
             or content.
     """
+    return completion_from_data(decode_body(body, content_type), max_reply_chars=max_reply_chars)
+
+
+def decode_body(body: bytes, content_type: str) -> dict[str, Any]:
+    """The JSON object of a reply body.
+
+    Raises:
+        ReplyFault: the body is HTML, not UTF-8, not JSON, or not a JSON object.
+    """
     if "html" in content_type.lower() or body[:512].lstrip().startswith(b"<"):
         raise ReplyFault("html", _snippet(body))
     try:
@@ -210,6 +319,15 @@ def parse_completion(body: bytes, content_type: str, *, max_reply_chars: int) ->
     if not isinstance(data, dict):
         raise ReplyFault("not_json", f"a JSON {type(data).__name__}, not an object: "
                                      f"{_snippet(body)}")
+    return data
+
+
+def completion_from_data(data: dict[str, Any], *, max_reply_chars: int) -> Completion:
+    """Check that a decoded reply is a chat completion; take out its texts, usage and model.
+
+    Raises:
+        ReplyFault: an error object, or no choices, a choice without a message or content.
+    """
     usage = _usage(data.get("usage"))
     choices = data.get("choices")
     if not choices and isinstance(data.get("error"), dict | str):
@@ -234,7 +352,8 @@ def parse_completion(body: bytes, content_type: str, *, max_reply_chars: int) ->
             truncated.append({"choice": i, "chars": len(content)})
             content = content[:max_reply_chars]
         texts.append(_SURROGATE.sub("\ufffd", content))
-    return Completion(texts, usage, truncated)
+    model = data.get("model")
+    return Completion(texts, usage, truncated, model if isinstance(model, str) else None)
 
 
 def _usage(raw: Any) -> dict[str, int] | None:
@@ -270,9 +389,17 @@ def is_retryable(exc: BaseException) -> bool:
         return exc.retryable
     if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError)):
         return True
-    if isinstance(exc, openai.APIStatusError):
-        return exc.status_code in _RETRY_STATUS or exc.status_code >= 500
-    return False
+    status = status_of(exc)
+    return status is not None and (status in _RETRY_STATUS or status >= 500)
+
+
+def status_of(exc: BaseException) -> int | None:
+    """The HTTP status an SDK error carries (litellm sets one on errors that are no
+    ``APIStatusError`` too), or None."""
+    if not isinstance(exc, openai.OpenAIError):
+        return None
+    status = getattr(exc, "status_code", None)
+    return status if isinstance(status, int) and not isinstance(status, bool) else None
 
 
 def is_timeout(exc: BaseException) -> bool:
@@ -289,8 +416,9 @@ def fault_name(exc: BaseException) -> str:
         return "timeout"
     if isinstance(exc, openai.APIConnectionError):
         return "connection"
-    if isinstance(exc, openai.APIStatusError):
-        return f"http_{exc.status_code}"
+    status = status_of(exc)
+    if status is not None:
+        return f"http_{status}"
     return type(exc).__name__
 
 
@@ -322,12 +450,13 @@ def _retry_after_s(exc: BaseException | None) -> float | None:
 
 def to_llm_error(
     exc: BaseException, *, endpoint: str, model: str, timeout_s: float, attempts: int,
-    elapsed_s: float | None = None,
+    elapsed_s: float | None = None, hints: ErrorHints = OPENAI_HINTS,
 ) -> LLMError:
     """Turn the last attempt's failure into an :class:`LLMError` that says how to fix it.
 
     The message names the endpoint, the fault, how many attempts were made in how long, and the
-    fix; anything quoted from the server is plain text (it may reach a terminal).
+    fix (``hints`` words the key, model and connection fixes for the transport in use);
+    anything quoted from the server is plain text (it may reach a terminal).
     """
     where = f"LLM endpoint {endpoint} (model {model!r})"
     tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
@@ -346,20 +475,17 @@ def to_llm_error(
     elif isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc.__context__
         reason = f"{type(cause).__name__}: {cause}" if cause is not None else str(exc)
-        msg = (
-            f"Could not connect to the {where} ({tries}): {plain_text(reason, 300)}. Check "
-            f"that the server is running and that the URL ends with /v1; set OPENAI_BASE_URL "
-            f"or pass --base-url."
-        )
-    elif isinstance(exc, openai.APIStatusError):
-        status = exc.status_code
+        msg = f"Could not connect to the {where} ({tries}): {plain_text(reason, 300)}. " \
+              f"{hints.connection}"
+    elif status_of(exc) is not None:
+        status = status_of(exc)
         detail = _server_message(exc)
         if status == 401:
-            fix = "the API key was rejected: set OPENAI_API_KEY to a valid key for this endpoint."
+            fix = hints.auth
         elif status == 403:
             fix = "this key may not use this model: check the account's access or --model."
         elif status == 404:
-            fix = "check --model (is the model served here?) and --base-url (does it end in /v1?)."
+            fix = hints.not_found
         elif status == 429:
             fix = "rate limit or quota exhausted: wait, lower max_concurrency, or check billing."
         elif status >= 500:
@@ -374,12 +500,12 @@ def to_llm_error(
                     fault=fault_name(exc))
 
 
-def _server_message(exc: openai.APIStatusError) -> str:
+def _server_message(exc: BaseException) -> str:
     """Return the server's own error message, shortened and made plain text."""
-    body = exc.body
+    body = getattr(exc, "body", None)
     if isinstance(body, dict):
         inner = body.get("error", body)
         if isinstance(inner, dict) and inner.get("message"):
             return plain_text(inner["message"], 300)
         return plain_text(inner, 300)
-    return plain_text(exc.message, 300)
+    return plain_text(getattr(exc, "message", exc), 300)

@@ -116,7 +116,8 @@ class LLMTotals:
 class HTTPResult:
     """One successful HTTP request: its choices, usage and cost (internal to the client).
 
-    ``truncated`` lists ``{"choice": i, "chars": n}`` for each text cut to ``max_reply_chars``.
+    ``truncated`` lists ``{"choice": i, "chars": n}`` for each text cut to ``max_reply_chars``;
+    ``cost_source`` says where the price came from (see :mod:`rewardsmith.llm.pricing`).
     """
 
     texts: list[str]
@@ -126,3 +127,4 @@ class HTTPResult:
     latency_s: float
     retries: int
     truncated: list[dict[str, int]] = field(default_factory=list)  # choices cut to the limit
+    cost_source: str = "unknown"

@@ -120,9 +120,13 @@ def design(text: str | None = None, *, env: str | None = None, task: str | None 
     resolved = resolve_task(text, env, task)
     for note in resolved.notes:
         say(note)
+    builtin = resolved.task
+    if builtin is not None and settings.get("fitness_file"):
+        say(f"--fitness {settings['fitness_file']} replaces the fitness of {builtin.id}")
+        builtin = None
     config = make_config(text=resolved.text, env_id=resolved.env_id,
                          env_kwargs=resolved.env_kwargs, env_note=resolved.env_kwargs_reason,
-                         task_id=resolved.task.id if resolved.task else None, **settings)
+                         task_id=builtin.id if builtin else None, **settings)
     # Without a built-in match the designer writes the measure (run.fitness), so every kind works.
     check_kind(config.feedback, True)
     run = RunDir.create(out, _slug(resolved.task.id if resolved.task and not text
