@@ -179,7 +179,8 @@ def _fmt(value: Any, spec: str) -> str:
 
 
 def check_cli(
-    reward_file: Annotated[Path, typer.Argument(help="The reward program (or fitness program) to check.")],
+    reward_file: Annotated[Path, typer.Argument(
+        help="The reward program (or fitness program) to check.")],
     env: Annotated[str | None, typer.Option("--env", help="Env id, e.g. HalfCheetah-v5.")] = None,
     task: Annotated[str | None, typer.Option("--task", help="Task id (uses its env).")] = None,
     timeout: Annotated[float | None, typer.Option(help="Wall-time limit in seconds.")] = None,

@@ -25,7 +25,6 @@ Events (dicts, to ``on_event``, the live table and ``<out_dir>/events.log``): th
 from __future__ import annotations
 
 import hashlib
-
 import logging
 import queue
 import sys

@@ -67,8 +67,13 @@ def component_lines(metrics: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _quotes_fitness(text: str) -> bool:
+    return any(word in text.lower() for word in ("fitness", "success", "task score"))
+
+
 def analyze(metrics: dict[str, Any] | None, *, error: str | None = None,
-            signatures: list[str] | tuple[str, ...] = (), stopped_early: bool = False) -> str:
+            signatures: list[str] | tuple[str, ...] = (), stopped_early: bool = False,
+            show_fitness: bool = True) -> str:
     """The analysis text of one candidate (``prompts/analysis.md.j2``).
 
     Args:
@@ -76,12 +81,18 @@ def analyze(metrics: dict[str, Any] | None, *, error: str | None = None,
         error: why it failed, if it did.
         signatures: failure signatures found by the evaluator.
         stopped_early: successive halving stopped it before the full budget.
+        show_fitness: False under preference feedback: the designer then learns only what the
+            person (or the simulated teacher) preferred, never a fitness value, curve or
+            threshold (the signatures that quote one are left out too).
     """
     if metrics is None:
         return render_template("analysis.md.j2", failed=True, error=error or "unknown error")
     evals = metrics.get("evals", [])
     final = metrics.get("final") or (evals[-1] if evals else {})
-    fitness = [e["fitness_mean"] for e in evals if e.get("fitness_mean") is not None]
+    fitness = [e["fitness_mean"] for e in evals if e.get("fitness_mean") is not None] \
+        if show_fitness else []
+    if not show_fitness:
+        signatures = [s for s in signatures if not _quotes_fitness(s)]
     ended = final.get("ended_by", {})
     ended_text = ", ".join(f"{n} {ENDED_WORDS.get(k, k.replace('_', ' '))}"
                            for k, n in ended.items() if n) or "no episode finished"

@@ -165,6 +165,10 @@ def describe_kind(kind: str) -> str:
     }.get(kind, kind)
 
 
+# The kinds where the designer learns only an order of preference (ICPL), never a fitness.
+PREFERENCE_KINDS = ("preference", "synthetic")
+
+
 def check_kind(kind: str, has_fitness: bool) -> None:
     """Reject combinations that cannot work, with the fix."""
     if kind not in FEEDBACK_KINDS:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from rewardsmith.errors import CorruptRunFile, RewardsmithError
+from rewardsmith.feedback.sources import PREFERENCE_KINDS
 from rewardsmith.plain_text import finite_number, plain_text
 from rewardsmith.run_dir import (
     CANDIDATE_JSON,
@@ -42,7 +43,6 @@ from rewardsmith.run_dir import (
 
 logger = logging.getLogger(__name__)
 
-PREFERENCE_KINDS = ("preference", "synthetic")
 _STATES = {"done": "trained", "stopped": "stopped early", "failed": "failed"}
 
 

@@ -54,8 +54,9 @@ def render_run(view: RunView, console: Any) -> None:
     measure = view.measure
     if measure is not None:
         threshold = "?" if measure.threshold is None else f"{measure.threshold:g}"
-        say(f"success measure ({measure.origin}): {measure.doc.rstrip('.') or 'no description'}; success = "
-            f"episode fitness >= {threshold}")
+        doc = measure.doc.rstrip(".") or "no description"
+        say(f"success measure ({measure.origin}): {doc}; success = episode fitness >= "
+            f"{threshold}")
         if measure.source:
             console.print(Syntax(plain_text(measure.source), "python", word_wrap=True))
     if config.get("env_note"):

@@ -1,4 +1,4 @@
-"""The run's success measure: a built-in task's, the user's ``--fitness``, or one the designer writes.
+"""The run's success measure: a built-in task's, the user's ``--fitness``, or a written one.
 
 It is settled once, before any reward is designed, and kept in the run folder (``fitness.py``,
 ``fitness.json``); a resumed run reads it back and never writes it again, so every iteration is

@@ -114,7 +114,9 @@ class DesignLoop:
             by_id.update({c["id"]: sources.ScoredCandidate(**{**c, "video": None})
                           for c in previous_refined})
             order = [refine["candidate_id"]] + [c for c in order if c != refine["candidate_id"]]
-        ranked = [Outcome(c.id, c.source, c.fitness, c.failed, c.component_returns)
+        blind = self._blind  # preference feedback: the order is all the designer learns
+        ranked = [Outcome(c.id, c.source, None if blind else c.fitness, c.failed,
+                          c.component_returns)
                   for c in (by_id[cid] for cid in order if cid in by_id)]
         request = DesignRequest(
             task_text=self.config.text, description=self.description, k=self.config.candidates,
@@ -139,8 +141,9 @@ class DesignLoop:
         this = {c.id: c for c in scored}
         # the first *trained* candidate of the order: a failed one is never called the best
         top = next((this[cid] for cid in fb.order if cid in this and not this[cid].failed), None)
-        line = (f"iteration {i}: best {top.id} "
-                f"(task score {top.fitness if top.fitness is not None else 'n/a'}); "
+        score = "" if self._blind else \
+            f" (task score {top.fitness if top and top.fitness is not None else 'n/a'})"
+        line = (f"iteration {i}: {'preferred' if self._blind else 'best'} {top.id}{score}; "
                 f"{sum(c.failed for c in scored)} of {len(scored)} failed"
                 if top else f"iteration {i}: every candidate failed")
         summary = {"iteration": i, "order": fb.order, "feedback": fb.text,
@@ -171,10 +174,15 @@ class DesignLoop:
             scored.append(sources.ScoredCandidate(
                 record.id, record.source, None if failed else result.fitness, failed,
                 analyze(None if failed else metrics, error=result.error, signatures=signatures,
-                        stopped_early=result.state == "stopped"),
+                        stopped_early=result.state == "stopped", show_fitness=not self._blind),
                 video if video.is_file() else None, result.error,
                 dict(final.get("component_returns", {}))))
         return scored
+
+    @property
+    def _blind(self) -> bool:
+        """Preference feedback (a person or the simulated teacher): no fitness in any prompt."""
+        return self.config.feedback in sources.PREFERENCE_KINDS
 
     def _scored_from_summary(self, summary: dict[str, Any]) -> list[sources.ScoredCandidate]:
         out = []

@@ -287,3 +287,32 @@ def test_a_refinement_puts_its_sentence_and_candidate_first_in_the_next_request(
     assert request.user_text == "swing less" and request.ranked[0].id == "iter_0/cand_0"
     assert evaluator.calls == [["cand_0", "cand_1"]]
     assert json.loads((run.iteration(1) / "summary.json").read_text())["iteration"] == 1
+
+
+def test_under_preferences_no_fitness_reaches_the_designer(tmp_path):
+    """ICPL's contract: the designer learns the teacher's order, never a fitness value, curve or
+    threshold (in the feedback text, the history, or the outcomes it is handed)."""
+    ranker = FixedRanker()
+    source = PreferenceSource(ranker, fallback=ReflectionSource(steps=1000))
+    designer = FakeDesigner([[reward(0.2), reward(0.5)], [reward(0.4), reward(0.3)]])
+    loop, _, _, _ = make_loop(tmp_path, designer, source=source, by_preference=True,
+                              feedback="synthetic")
+    loop.execute()
+    later = designer.requests[1]
+    assert later.feedback and "Preferred: candidate cand_0" in later.feedback
+    for text in (later.feedback, later.history_summary):
+        prose = re.sub(r"```python.*?```", "", text, flags=re.S)  # the fakes' code says "score"
+        assert "Task score" not in prose and "task score" not in prose
+        assert "fitness" not in prose and "threshold" not in prose and "success" not in prose
+    assert [o.id for o in later.ranked] == ["cand_0", "cand_1"]
+    assert all(o.score is None for o in later.ranked)
+
+
+def test_under_reflection_the_designer_sees_the_task_score(tmp_path):
+    designer = FakeDesigner([[reward(0.2), reward(0.5)], [reward(0.4), reward(0.3)]])
+    loop, _, _, _ = make_loop(tmp_path, designer)
+    loop.execute()
+    later = designer.requests[1]
+    assert "Task score over training: 0.5" in later.feedback
+    assert "task score 0.5" in later.history_summary
+    assert later.ranked[0].score == 0.5
