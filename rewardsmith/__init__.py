@@ -22,9 +22,13 @@ _EXPORTS = {
     "register_env_description": "rewardsmith.envs.registry",
     "register_task": "rewardsmith.envs.registry",
     "RewardWrapper": "rewardsmith.rl.wrappers",
-    "VecRewardWrapper": "rewardsmith.rl.wrappers",
-    "CaptureState": "rewardsmith.rl.wrappers",
+    "RewardVectorWrapper": "rewardsmith.rl.vector",
+    "VecRewardWrapper": "rewardsmith.rl.vec_wrapper",
+    "CaptureState": "rewardsmith.rl.capture",
     "make_vec_env": "rewardsmith.rl.make_env",
+    "register_env_with_reward": "rewardsmith.rl.registration",
+    "LogRewardComponents": "rewardsmith.rl.reward_logging",
+    "EpisodeComponentTracker": "rewardsmith.rl.episode_stats",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -8,7 +8,7 @@ fails when a literal spreads again. The layout, with who writes each file::
     runs/<time>-<name>/                  RunDir.create
         run.json          RUN_JSON          task, config, versions (run.api)
         fitness.py        FITNESS_PY        the written success measure, when no built-in one fits
-        fitness.json      FITNESS_JSON      its threshold, who wrote it, its smoke test (run.fitness)
+        fitness.json      FITNESS_JSON      its threshold, who wrote it, its trial (run.fitness)
         state.json        STATE_JSON        best so far, its history, success (run.best)
         events.log        EVENTS_LOG        the run's events, one JSON object a line
         report.html       REPORT_HTML       ``rewardsmith report`` (results.report)

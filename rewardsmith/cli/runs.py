@@ -29,7 +29,7 @@ def inspect_cli(run: RunArg) -> None:
 def export_cli(
     run: RunArg,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Where to write the module (default: RUN/best/<name>_reward.py).")]
+        "--out", "-o", help="Where to write the module (default: ./<name>_reward.py, here).")]
     = None,
 ) -> None:
     """Write the best reward as one Python module to copy into your project.

@@ -4,6 +4,11 @@ One :class:`EnvDescription` drives both the text the designer reads (Text2Reward
 extraction of the fields from MuJoCo, so the prompt cannot drift from the code. Descriptions are
 built from a spec file in ``envs/`` (see ``envs/halfcheetah_v5.py``) against the compiled MuJoCo
 model, so every joint and body name in the text is one the simulator really has.
+
+A description built by the registry pickles as a reference to its env id and is looked up
+again on the other side: its fields compute with closures over the compiled model, which do not
+pickle, and a subprocess (``SubprocVecEnv``, ``AsyncVectorEnv``, any start method) builds the
+same description from the same id.
 """
 
 from __future__ import annotations
@@ -82,6 +87,14 @@ class EnvDescription:
 
     def __post_init__(self) -> None:
         self._computes = {f.name: f.compute for f in self.fields}
+        # Set by the registry when it hands this description out: the function that finds it
+        # again by env id in another process (see the module docstring).
+        self.lookup: Callable[[str], EnvDescription] | None = None
+
+    def __reduce__(self) -> Any:
+        if self.lookup is None:  # built by hand: by value (fails if a field is a lambda)
+            return super().__reduce__()
+        return self.lookup, (self.env_id,)
 
     @property
     def field_names(self) -> list[str]:

@@ -107,11 +107,24 @@ def get_description(env_id: str) -> EnvDescription:
 
             description = build_locomotion_description(source, model, dt)
         description.horizon = int(env.spec.max_episode_steps or 1000)
+        description.lookup = registered_description  # pickles by env id (see EnvDescription)
     finally:
         env.close()
     with _lock:
         _descriptions[env_id] = description
     return description
+
+
+def registered_description(env_id: str) -> EnvDescription:
+    """A registered description unpickled in this process: the one it has for ``env_id``."""
+    try:
+        return get_description(env_id)
+    except UnknownEnvError as e:
+        raise UnknownEnvError(
+            f"{e}. The description crossed into this process by its env id; register it here "
+            f"too (call rewardsmith.register_env_description in the code that builds the env: "
+            f"a subprocess started with spawn or forkserver does not inherit registrations)"
+        ) from None
 
 
 def describe_env(env_id: str) -> str:

@@ -49,7 +49,10 @@ def export_run(path: str | Path, out_file: str | Path | None = None) -> Path:
 
     Args:
         path: the run directory.
-        out_file: where to write it; default ``<run>/best/<name>_reward.py``.
+        out_file: where to write it (a folder gets ``<name>_reward.py`` inside it); default
+            ``./<name>_reward.py``, in the current directory: the module is for the user's
+            project, not for the run. Written with the usual file mode (``0o666`` less the
+            umask, so 0644 under the common umask), like any file the user creates.
 
     Returns:
         The path of the module.
@@ -67,9 +70,10 @@ def export_run(path: str | Path, out_file: str | Path | None = None) -> Path:
         raise RewardsmithError(f"{run.root} has no best reward yet: no candidate finished "
                                f"training (see `rewardsmith inspect {run.root}`)")
     _check_best(best, run.state_json)
-    class_name = reward_class_name(config.get("task_id") or config.get("text") or "designed")
-    module_name = re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
-    out = Path(out_file) if out_file else run.best_dir / f"{module_name}.py"
+    class_name, module_name = export_names(config)
+    out = Path(out_file) if out_file else Path.cwd() / f"{module_name}.py"
+    if out.is_dir() and not out.is_symlink():
+        out = out / f"{module_name}.py"
     source = export_source(
         best["source"], config["env_id"], config.get("env_kwargs") or {}, class_name,
         module_name=out.stem, text=config.get("text", ""), run_name=run.root.name,
@@ -98,6 +102,13 @@ def _check_best(best: Any, path: Path) -> None:
                                f"(got {', '.join(ascii(best.get(k))[:40] for k in bad)}); the "
                                f"file was edited or damaged: restore it from a backup, or fix "
                                f"its best entry by hand")
+
+
+def export_names(config: dict[str, Any]) -> tuple[str, str]:
+    """``(class name, module name)`` of a run's export, e.g. ``("CheetahRunReward",
+    "cheetah_run_reward")``, from its task id or text."""
+    class_name = reward_class_name(config.get("task_id") or config.get("text") or "designed")
+    return class_name, re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
 
 
 def reward_class_name(label: str) -> str:

@@ -3,7 +3,8 @@
 The page shows the task score of every candidate of every iteration (an inline SVG chart drawn
 here, no plotting library), each candidate's reward components over training (small SVG line
 charts), the rollout videos (``<video>`` with paths relative to the page), the feedback each
-iteration gave, the best code and how it changed. Everything but the videos is inside the one
+iteration gave, the best code and how it changed, and how to use it (the export and the three
+lines that wrap an env with it). Everything but the videos is inside the one
 file: CSS and SVG inline, no CDN. It is built from :func:`rewardsmith.results.inspect.inspect_run`
 plus each candidate's ``metrics.json``; the HTML lives in ``results/templates/report.html.j2``.
 
@@ -77,12 +78,34 @@ def report_run(path: str | Path, out: str | Path | None = None,
         best_label=f"iteration {best['iteration']}, {best['candidate']}" if best else "",
         diffs=[{"old": old, "new": new,
                 "html": Markup(_highlight(plain_text(diff) or "(identical)\n", "diff"))}
-               for old, new, diff in view.best_diffs()])
+               for old, new, diff in view.best_diffs()],
+        use_it=_use_it(view) if best else None)
     write_text(target, page)
     for problem in problems:
         if warn is not None:
             warn(problem)
     return target
+
+
+def _use_it(view: RunView) -> dict[str, str]:
+    """The "Use it" section: the export command and the three lines that use the module, and
+    the same with rewardsmith installed (``RewardWrapper`` given the winner's file)."""
+    from rewardsmith.results.export import export_names
+
+    class_name, module_name = export_names(view.config)
+    env_id = plain_text(str(view.config.get("env_id") or "?"))
+    kwargs = view.config.get("env_kwargs") or {}
+    make = f"gym.make({env_id!r}{''.join(f', {k}={v!r}' for k, v in kwargs.items())})"
+    return {
+        "export": f"rewardsmith export {view.path}",
+        "exported": (f"import gymnasium as gym\n"
+                     f"from {module_name} import ENV_ID, ENV_KWARGS, {class_name}\n"
+                     f"env = {class_name}(gym.make(ENV_ID, **ENV_KWARGS))"),
+        "installed": (f"import gymnasium as gym, rewardsmith\n"
+                      f"reward = rewardsmith.load_reward({str(RunDir(view.path).best_reward)!r})\n"
+                      f"env = rewardsmith.RewardWrapper({plain_text(make)}, reward)"),
+        "module_file": f"{module_name}.py",
+    }
 
 
 def _success_threshold(task_id: str | None) -> float | None:

@@ -9,15 +9,24 @@ each load: no file is written or imported from a shared place such as ``/tmp``, 
 can write there could plant code to run in its place. Its lines are registered with
 :mod:`linecache`, so tracebacks and ``inspect.getsource`` still show them. A
 :class:`RewardProgram` pickles as its source text and is compiled again when unpickled, so it
-crosses process boundaries (``SubprocVecEnv``, Ray, process pools).
+crosses process boundaries (``SubprocVecEnv``, Ray, process pools, ``spawn`` and ``forkserver``
+start methods); its module is registered with cloudpickle to pickle *by value*, so a function
+taken out of it (``program.fn``, a helper) crosses too, instead of failing in the subprocess
+with "No module named 'rewardsmith_reward_...'".
+
+:func:`resolve_reward` is what every wrapper calls on its ``reward`` argument: a path (what a
+YAML config can name), source text or a callable, checked at construction so a wrong argument
+fails there, in one line, and not at the first step.
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import linecache
 import sys
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +129,7 @@ def _import_source(source: str, origin: str) -> RewardFn:
         else:
             sys.modules[name] = previous
         raise
+    _pickle_by_value(module)
     fn = getattr(module, "compute_reward", None)
     if not callable(fn):
         raise RewardLoadError(
@@ -127,3 +137,54 @@ def _import_source(source: str, origin: str) -> RewardFn:
             f"one that returns (total, components)"
         )
     return fn
+
+
+def _pickle_by_value(module: types.ModuleType) -> None:
+    """Let cloudpickle (what SB3 and gymnasium pickle env factories with) copy the module's
+    functions by value: a subprocess has no module of that name to import them from."""
+    try:
+        import cloudpickle
+    except ImportError:  # gymnasium depends on it; without it nothing pickles env factories
+        return
+    cloudpickle.register_pickle_by_value(module)
+
+
+def resolve_reward(reward: Any, owner: str = "RewardWrapper") -> RewardFn:
+    """The reward callable for a wrapper's ``reward`` argument, checked now.
+
+    Args:
+        reward: a reward file path (``str`` or :class:`~pathlib.Path`), reward source text, or a
+            callable ``compute_reward(state, action, next_state)`` (e.g. from
+            :func:`load_reward`).
+        owner: the wrapper's name, for the message.
+
+    Raises:
+        RewardLoadError: a path that is not a file, or a file that is not a reward program.
+        TypeError: neither a path nor a callable of three arguments.
+    """
+    if isinstance(reward, str | Path):
+        try:
+            return load_reward(reward)
+        except RewardLoadError as e:
+            raise RewardLoadError(f"{owner}(reward={_short(reward)}): {e}") from None
+    if not callable(reward):
+        raise TypeError(f"{owner}(reward=...) needs a reward file path or a callable "
+                        f"compute_reward(state, action, next_state); got {type(reward).__name__} "
+                        f"{_short(reward)}")
+    try:
+        inspect.signature(reward).bind(None, None, None)
+    except TypeError:
+        raise TypeError(f"{owner}(reward=...): {_short(reward)} cannot be called as "
+                        f"reward(state, action, next_state); pass compute_reward or a reward "
+                        f"file path") from None
+    except ValueError:  # no signature to read (some builtins): let the first call tell
+        pass
+    return reward
+
+
+def _short(value: Any) -> str:
+    text = repr(str(value) if isinstance(value, Path) else value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+RewardSource = str | Path | Callable[..., Any]

@@ -90,7 +90,7 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
         algo_kwargs: overrides of the tuned hyperparameters.
     """
     import torch
-    from stable_baselines3.common.vec_env import VecNormalize
+    from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
 
     torch.set_num_threads(1)
     task_obj = get_task(task) if isinstance(task, str) else task
@@ -107,11 +107,13 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
 
     base = VecRewardWrapper(make_vec_env(env_id, n_envs, seed, kwargs), reward_fn,
                             fitness_fn=fitness_fn)
+    monitored = VecMonitor(base)  # outside the reward: SB3's ep_rew_mean is the designed return
     if init_from is not None:  # runs in the sandbox worker too: the files are pickles
-        model, venv = load_for_training(init_from, base, algo)
+        model, venv = load_for_training(init_from, monitored, algo)
         start_steps = int(model.num_timesteps)
     else:
-        venv = VecNormalize(base, gamma=hyperparams(algo, env_id).get("gamma", 0.99), **NORMALIZE)
+        venv = VecNormalize(monitored, gamma=hyperparams(algo, env_id).get("gamma", 0.99),
+                            **NORMALIZE)
         params = {**hyperparams(algo, env_id), **(algo_kwargs or {})}
         model = algo_class(algo)("MlpPolicy", venv, seed=seed, verbose=0, device="cpu",
                                  tensorboard_log=str(out / "tensorboard"), **params)

@@ -1,7 +1,8 @@
 """Recorded transitions: raw snapshots of (state, action, next_state) from a real env.
 
 The smoke test calls a candidate reward on these before any training is spent, and
-``load_reward(..., env=...)`` uses a few to catch wrong field names early.
+``load_reward(..., env=...)`` uses a few to catch wrong field names early. The registry (and
+with it MuJoCo) is imported when first needed, so loading a reward imports neither.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Any
 import numpy as np
 
 from rewardsmith.contract.state import State, seal
-from rewardsmith.envs.registry import get_description
 
 
 @dataclass
@@ -31,6 +31,8 @@ class Transitions:
 
     def as_batch(self, indices: Any = slice(None)) -> tuple[State, np.ndarray, State]:
         """``(state, action, next_state)`` for the chosen rows, ready for ``compute_reward``."""
+        from rewardsmith.envs.registry import get_description
+
         description = get_description(self.env_id)
         return (description.state_from_snapshots(self.states[indices]),
                 seal(self.actions[indices]),  # a reward must not change later calls' actions
@@ -63,6 +65,8 @@ def record_transitions(env_id: str, n_steps: int, seed: int = 0,
         action_scale: scales the uniform random actions (smaller stays nearer the start pose).
     """
     import gymnasium as gym
+
+    from rewardsmith.envs.registry import get_description
 
     description = get_description(env_id)
     env = gym.make(env_id, **(env_kwargs or {}))

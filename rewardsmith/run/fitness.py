@@ -24,7 +24,7 @@ from rewardsmith.envs.tasks import Task, written_task
 from rewardsmith.errors import RewardContractError, RewardsmithError
 from rewardsmith.plain_text import plain_text
 from rewardsmith.run.config import DesignConfig
-from rewardsmith.run_dir import RunDir, read_json, write_json, write_text
+from rewardsmith.run_dir import FITNESS_PY, RunDir, read_json, write_json, write_text
 from rewardsmith.sandbox.fitness_test import run_fitness_smoke_test
 
 MAX_FITNESS_BYTES = 64 << 10
@@ -184,7 +184,7 @@ class FitnessSetup:
         if draft.source is None:
             return draft.error or "the reply held no fitness program", None, 0.0
         try:
-            threshold = threshold_of(draft.source, self.config.threshold, "fitness.py")
+            threshold = threshold_of(draft.source, self.config.threshold, FITNESS_PY)
         except RewardsmithError as e:
             return str(e), None, 0.0
         trial = self._trial(draft.source, threshold, attempt)

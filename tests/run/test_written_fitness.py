@@ -10,7 +10,10 @@ import numpy as np
 import pytest
 
 from rewardsmith.contract.fitness import read_threshold, validate_fitness_output
-from rewardsmith.designers.offline.success_measure import MeasureNotExpressible, compose_success_measure
+from rewardsmith.designers.offline.success_measure import (
+    MeasureNotExpressible,
+    compose_success_measure,
+)
 from rewardsmith.envs.registry import get_description
 from rewardsmith.errors import RewardContractError, RewardsmithError
 from rewardsmith.run.api import design, resume
