@@ -60,7 +60,7 @@ def report_run(path: str | Path, out: str | Path | None = None,
     target = Path(out) if out else RunDir(view.path).report_html
     if target.is_dir() and not target.is_symlink():
         target = target / REPORT_HTML
-    threshold = _success_threshold(view.config.get("task_id"))
+    threshold = view.measure.threshold if view.measure is not None else None
     problems = list(view.problems)
     iterations = [{"index": it.index, "finished": it.finished, "env_steps": it.env_steps,
                    "feedback": plain_text(it.feedback),
@@ -79,7 +79,8 @@ def report_run(path: str | Path, out: str | Path | None = None,
         diffs=[{"old": old, "new": new,
                 "html": Markup(_highlight(plain_text(diff) or "(identical)\n", "diff"))}
                for old, new, diff in view.best_diffs()],
-        use_it=_use_it(view) if best else None)
+        use_it=_use_it(view) if best else None,
+        measure=_measure(view))
     write_text(target, page)
     for problem in problems:
         if warn is not None:
@@ -108,16 +109,14 @@ def _use_it(view: RunView) -> dict[str, str]:
     }
 
 
-def _success_threshold(task_id: str | None) -> float | None:
-    if not task_id:
+def _measure(view: RunView) -> dict[str, Any] | None:
+    """The success measure section: who wrote it, what it measures, its threshold and code."""
+    m = view.measure
+    if m is None:
         return None
-    from rewardsmith.envs.registry import get_task
-    from rewardsmith.errors import UnknownTaskError
-
-    try:
-        return float(get_task(task_id).success_threshold)
-    except UnknownTaskError:
-        return None
+    return {"origin": plain_text(m.origin), "doc": plain_text(m.doc),
+            "threshold": m.threshold,
+            "code": Markup(_highlight(plain_text(m.source), "python")) if m.source else None}
 
 
 def _metrics(c: CandidateView, problems: list[str]) -> dict[str, Any]:

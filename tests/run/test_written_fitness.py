@@ -151,6 +151,10 @@ def test_design_writes_the_measure_first_and_a_resume_keeps_it(tmp_path):
     view = inspect_run(root)
     assert view.measure.threshold == 0.5 and view.measure.source == source
     assert "near 1 m/s" in view.measure.doc
+    from rewardsmith.results.report import report_run
+
+    page = report_run(root).read_text()
+    assert "Success measure" in page and "near 1 m/s" in page and "compute_fitness" in page
     # a resume reads the measure back, and refuses one changed behind the run's back
     before = (root / "fitness.json").read_bytes()
     lines.clear()
