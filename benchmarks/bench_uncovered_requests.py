@@ -89,19 +89,25 @@ CASES = [
 ]
 
 
-def roll_out(folder: Path, env_id: str, env_kwargs: dict, seed: int) -> tuple:
-    """One episode of the safe policy in plain gymnasium: qpos, qvel per step and the length."""
+def roll_out(folder: Path | None, env_id: str, env_kwargs: dict, seed: int) -> tuple:
+    """One episode in plain gymnasium: qpos, qvel per step and the length. ``folder`` None:
+    uniform random actions (how often the check passes without any training)."""
     import gymnasium as gym
 
     from rewardsmith.rl.safe_policy import load_safe_policy
 
-    policy = load_safe_policy(folder, env_id, env_kwargs)
     env = gym.make(env_id, **env_kwargs)
+    if folder is None:
+        env.action_space.seed(seed)
+        act = lambda obs: env.action_space.sample()  # noqa: E731
+    else:
+        policy = load_safe_policy(folder, env_id, env_kwargs)
+        act = lambda obs: policy.predict(obs[None])[0]  # noqa: E731
     obs, _ = env.reset(seed=seed)
     qpos, qvel = [], []
     done, length = False, 0
     while not done:
-        action = policy.predict(obs[None])[0]
+        action = act(obs)
         obs, _, terminated, truncated, _ = env.step(action)
         data = env.unwrapped.data
         qpos.append(data.qpos.copy())
@@ -112,15 +118,33 @@ def roll_out(folder: Path, env_id: str, env_kwargs: dict, seed: int) -> tuple:
     return np.array(qpos), np.array(qvel), length
 
 
+def _existing(out: Path, text: str) -> Path | None:
+    """A run of ``text`` already in ``out`` (resumed instead of started again)."""
+    for run_json in sorted(out.glob("*/run.json")):
+        if json.loads(run_json.read_text())["config"]["text"] == text:
+            return run_json.parent
+    return None
+
+
 def run_case(case: dict, out: Path, settings: dict, fake_llm: bool = False) -> dict:
-    from rewardsmith.run.api import design
+    from rewardsmith.errors import RewardsmithError
+    from rewardsmith.run.api import design, resume
 
     t0 = time.perf_counter()
-    if fake_llm:
-        run = _design_through_fake_server(case, out, settings)
-    else:
-        run = design(case["text"], out=out, designer="offline", say=print, **settings)
+    previous = _existing(out, case["text"])
+    try:
+        if previous is not None:
+            run = resume(previous, say=print)
+        elif fake_llm:
+            run = _design_through_fake_server(case, out, settings)
+        else:
+            run = design(case["text"], out=out, designer="offline", say=print, **settings)
+    except RewardsmithError as e:  # recorded, and the other cases still run
+        return {"name": case["name"], "text": case["text"], "error": str(e)[:500],
+                "wall_s": round(time.perf_counter() - t0, 1)}
     wall = time.perf_counter() - t0
+    if previous is not None:
+        wall = _wall_of(run.path)
     config = json.loads((run.path / "run.json").read_text())["config"]
     meta = json.loads((run.path / "fitness.json").read_text())
     best = run.best or {}
@@ -131,13 +155,26 @@ def run_case(case: dict, out: Path, settings: dict, fake_llm: bool = False) -> d
                                       seed=10_000 + i)
         checks.append(case["check"](qpos, qvel, length))
     passed = sum(ok for ok, _ in checks)
+    random_passed = sum(case["check"](*roll_out(None, config["env_id"], config["env_kwargs"],
+                                                 seed=20_000 + i))[0]
+                        for i in range(CHECK_EPISODES))
     return {"name": case["name"], "text": case["text"], "env": config["env_id"],
             "env_kwargs": config["env_kwargs"], "fitness_doc": meta["doc"],
             "threshold": meta["threshold"], "best_fitness": best.get("fitness"),
             "reeval": state.get("reeval"), "success": state.get("success"),
             "wall_s": round(wall, 1), "check_passed": f"{passed}/{CHECK_EPISODES}",
             "check_agrees": (passed > CHECK_EPISODES // 2) == bool(state.get("success")),
-            "check_details": [d for _, d in checks], "run": str(run.path)}
+            "check_details": [d for _, d in checks],
+            "check_passed_by_random_actions": f"{random_passed}/{CHECK_EPISODES}",
+            "run": str(run.path)}
+
+
+def _wall_of(path: Path) -> float:
+    """A finished run's own wall time: from run.json's start to its last event."""
+    started = json.loads((path / "run.json").read_text())["started_at"]
+    last = max((json.loads(line)["t"] for log in path.glob("iter_*/events.log")
+                for line in log.read_text().splitlines() if line.strip()), default=started)
+    return round(last - started, 1)
 
 
 def _design_through_fake_server(case: dict, out: Path, settings: dict):
@@ -177,16 +214,21 @@ def main() -> None:
             continue
         result = run_case(case, args.out, settings, args.fake_llm)
         results.append(result)
+        if "error" in result:
+            rows.append([result["name"], "-", f"error: {result['error'][:80]}", "-", "-",
+                         False, result["wall_s"], "-", "-", "-"])
+            continue
         rows.append([result["name"], result["env"], result["fitness_doc"][:60],
                      result["threshold"], result["best_fitness"], result["success"],
-                     result["wall_s"], result["check_passed"], result["check_agrees"]])
+                     result["wall_s"], result["check_passed"],
+                     result["check_passed_by_random_actions"], result["check_agrees"]])
     from common import report
 
     name = "uncovered_requests_fake_llm" if args.fake_llm else "uncovered_requests"
     who = "scripted LLM server" if args.fake_llm else "offline designer"
     report(name, f"Requests no built-in task covers ({who}, headless)",
            ["request", "env", "written fitness", "threshold", "best fitness", "success",
-            "wall s", "independent check", "agrees"], rows,
+            "wall s", "independent check", "check on random actions", "agrees"], rows,
            {"settings": settings, "results": results})
 
 

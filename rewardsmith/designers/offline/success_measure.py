@@ -151,12 +151,13 @@ def _move(intent: TaskIntent, description: EnvDescription, lines: list[str],
         said.append(f"{way} speed near {target:g} m/s")
     elif intent.speed == "slow":
         good = _good_speed(description)
-        top = max(0.5, 0.5 * good)
-        lines.append(f"# Slowly: a steady walk, 0.2-{top:g} m/s (half the speed the description "
-                     f"calls good, {good:g} m/s); 0 at a standstill or twice as fast.")
-        lines.append(f"pace = np.clip(speed / 0.2, 0.0, 1.0) * np.clip(2.0 - speed / {top}, "
-                     f"0.0, 1.0)")
-        said.append(f"moving {way} slowly (0.2-{top:g} m/s)")
+        low, top = 0.25 * good, 0.5 * good
+        lines.append(f"# Slowly: clearly moving, but at a quarter to a half of the speed the "
+                     f"description calls good ({good:g} m/s): {low:g}-{top:g} m/s; 0 below half "
+                     f"of that band's floor (drifting) and at twice its ceiling.")
+        lines.append(f"pace = np.clip((speed - {low / 2:g}) / {low / 2:g}, 0.0, 1.0) * "
+                     f"np.clip(2.0 - speed / {top:g}, 0.0, 1.0)")
+        said.append(f"moving {way} slowly ({low:g}-{top:g} m/s)")
     else:
         good = _good_speed(description)
         lines.append(f"# Full score at {good:g} m/s, the lower end of what the description "
