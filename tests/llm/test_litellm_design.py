@@ -17,6 +17,7 @@ from rewardsmith.llm.providers import litellm_installed
 from rewardsmith.results.inspect import inspect_run
 from rewardsmith.run.api import design
 from rewardsmith.testing import FakeOpenAIServer, Rule
+from rewardsmith.testing.scripted_replies import CRITIC_ACCEPT, PENDULUM_REWARD_WITH_PLAN
 
 pytestmark = [
     pytest.mark.timeout(300),
@@ -24,18 +25,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:Pydantic serializer warnings:UserWarning"),
 ]
 
-GOOD = """Plan: keep the pole upright and the cart centred.
-
-```python
-import numpy as np
-
-def compute_reward(state, action, next_state):
-    upright = np.cos(next_state.pole_angle)
-    centred = -0.1 * next_state.cart_position ** 2
-    return upright + centred, {"upright": upright, "centred": centred}
-```
-"""
-CRITIC_ACCEPT = '{"verdict": "accept", "reasons": ["signs and scales look right"], "fix": ""}'
+GOOD = PENDULUM_REWARD_WITH_PLAN
 REVIEWER = re.compile("You review reward functions")
 SECRET = "sk-canary-litellm-do-not-leak"
 

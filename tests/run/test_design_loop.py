@@ -13,25 +13,15 @@ from rewardsmith.feedback.sources import ScoredCandidate, order_by_fitness
 from rewardsmith.run.api import design
 from rewardsmith.testing.fake_openai import FakeOpenAIServer
 from rewardsmith.testing.fake_openai_rules import Rule
+from rewardsmith.testing.scripted_replies import CRITIC_ACCEPT, PENDULUM_REWARD_WITH_PLAN
 
-GOOD = """Plan: keep the pole upright and the cart centred.
-
-```python
-import numpy as np
-
-def compute_reward(state, action, next_state):
-    upright = np.cos(next_state.pole_angle)
-    centred = -0.1 * next_state.cart_position ** 2
-    return upright + centred, {"upright": upright, "centred": centred}
-```
-"""
+GOOD = PENDULUM_REWARD_WITH_PLAN
 SYNTAX_ERROR = "```python\nimport numpy as np\n\ndef compute_reward(state, action, next_state)\n" \
                "    return 1\n```"
 UNKNOWN_FIELD = GOOD.replace("next_state.pole_angle", "next_state.pole_tilt")
 NAN = GOOD.replace("-0.1 * next_state.cart_position ** 2",
                    "np.log(next_state.cart_position - 100.0)")
 REPAIRED = GOOD.replace("-0.1 *", "-0.2 *")
-CRITIC_ACCEPT = '{"verdict": "accept", "reasons": ["signs and scales look right"], "fix": ""}'
 SECRET = "sk-canary-do-not-leak-123"
 
 DESIGNER = re.compile("expert reinforcement-learning engineer")

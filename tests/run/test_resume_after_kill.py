@@ -21,21 +21,13 @@ from rewardsmith.sandbox.isolation import detect_isolation_layers
 from rewardsmith.testing.fake_openai import FakeOpenAIServer
 from rewardsmith.testing.fake_openai_rules import Rule
 from rewardsmith.testing.processes import wait_until_no_sandbox
+from rewardsmith.testing.scripted_replies import CRITIC_ACCEPT, PENDULUM_REWARD
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not detect_isolation_layers().network_isolated,
                                  reason="no network isolation here")]
 
-GOOD = """```python
-import numpy as np
-
-def compute_reward(state, action, next_state):
-    upright = np.cos(next_state.pole_angle)
-    centred = -0.1 * next_state.cart_position ** 2
-    return upright + centred, {"upright": upright, "centred": centred}
-```
-"""
-CRITIC_ACCEPT = '{"verdict": "accept", "reasons": ["signs and scales look right"], "fix": ""}'
+GOOD = PENDULUM_REWARD
 
 
 @pytest.fixture
