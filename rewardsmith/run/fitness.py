@@ -156,10 +156,7 @@ class FitnessSetup:
                                  env_note=self.config.env_note)
         self.say("no built-in task measures this request: the designer writes its success "
                  "measure first (fitness.py; you can replace it with --fitness FILE)")
-        try:
-            draft: Draft | None = self.designer.write_fitness(request)
-        except RewardsmithError as e:
-            raise RewardsmithError(f"{e}") from None
+        draft: Draft | None = self.designer.write_fitness(request)  # may say it cannot
         errors = []
         for attempt in range(self.config.max_repairs + 1):
             error, trial, threshold = self._check(draft, attempt)
