@@ -123,6 +123,10 @@ def design_cli(
     threshold: Annotated[float | None, typer.Option(
         help="Success threshold of the episode fitness (overrides the measure's own).")]
     = None,
+    accept_approximation: Annotated[bool, typer.Option(
+        help="Offline designer: when the request asks for something outside its vocabulary, "
+             "train the nearest reward it can compose (the rationale lists what was dropped) "
+             "instead of stopping.")] = False,
 ) -> None:
     """Design a reward for what you describe (the main job).
 
@@ -146,7 +150,7 @@ def design_cli(
                      max_cost=max_cost, max_tokens=max_tokens, seed=seed, halving=halving,
                      rungs=parsed_rungs, min_keep=min_keep, timeout=timeout,
                      fitness_file=str(fitness) if fitness is not None else None,
-                     threshold=threshold)
+                     threshold=threshold, accept_approximation=accept_approximation)
     _print_result(console, run)
 
 

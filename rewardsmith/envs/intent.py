@@ -16,8 +16,8 @@ qualifier the text carries, so every qualifier read here is one a fitness can be
 against. It also reads feedback complaints ("falls over", "wrong direction", "jittery"). Body
 and joint words ("left knee", "arms") are matched against the names and docs of the env
 description, so only names the simulator really has come out. Anything it does not
-understand it ignores; the composer then falls back to the env's most common task and says so
-in the rationale. :func:`env_facts` reads the few facts the defaults depend on (early
+understand it ignores; the offline designer then says what it could not express and stops
+(unless ``--accept-approximation``, when the rationale names what was dropped). :func:`env_facts` reads the few facts the defaults depend on (early
 termination, standing height, action range) out of the description's summary and notes, the
 same text an LLM designer would read.
 """

@@ -87,7 +87,8 @@ def make_designer(config: DesignConfig, record_dir: Path, say: Callable[[str], N
                     "for a non-OpenAI server) or pass --base-url / --model")
             llm_config = None
     if llm_config is None:
-        designer = OfflineDesignerAdapter(seed=config.seed)
+        designer = OfflineDesignerAdapter(seed=config.seed,
+                                          accept_approximation=config.accept_approximation)
         say(f"designer: {designer.label}")
         return designer, None
     client = LLMClient(llm_config, record_dir=record_dir)

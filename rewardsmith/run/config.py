@@ -52,6 +52,7 @@ class DesignConfig(BaseModel):
     oracle_beta: float | None = None
     oracle_mistake_rate: float = 0.0
     allow_unsafe_sandbox: bool = False
+    accept_approximation: bool = False  # offline designer: nearest reward, not a refusal
     train_kwargs: dict[str, Any] = Field(default_factory=dict)
     timeout: float | None = Field(None, gt=0, description="seconds one LLM request may take "
                                   "(default: the [llm] config's timeout_s, 120)")

@@ -110,10 +110,13 @@ def test_sensible_defaults():
     designer = OfflineDesigner()
     cheetah = designer.propose("make the half cheetah run backwards", "HalfCheetah-v5", 1)[0]
     terms = _terms(cheetah)
-    assert set(terms) == {"backward", "action_cost"}
+    # It cannot fall into a terminal state and may run on its back: an upright shaping term;
+    # full effort costs a tenth of what the notes' good pace (3 m/s) pays: 0.3 / 6 actuators.
+    assert set(terms) == {"backward", "upright", "action_cost"}
     assert terms["backward"]["term"] == "velocity"
     assert terms["backward"]["options"] == {"axis": "x", "sign": -1}
-    assert terms["backward"]["weight"] == 1.0 and terms["action_cost"]["weight"] == 0.1
+    assert terms["backward"]["weight"] == 1.0 and terms["action_cost"]["weight"] == 0.05
+    assert terms["upright"]["role"] == "shaping" and terms["upright"]["weight"] == 0.3
 
     hopper = _weights(designer.propose("make the hopper hop forward", "Hopper-v5", 1)[0])
     assert hopper["forward"] == 1.0 and hopper["alive"] == 1.0
@@ -124,12 +127,23 @@ def test_sensible_defaults():
 
     kneel = _terms(designer.propose("make humanoid kneel", "Humanoid-v5", 1)[0])
     assert kneel["knees"]["options"]["bodies"] == ["right_shin", "left_shin"]
-    assert kneel["height"]["params"]["target"] < 1.0 and "upright" in kneel
+    # Standing chest height 1.35 m (the description) lowered by the knee height (0.36 of it).
+    assert kneel["height"]["params"]["target"] == pytest.approx(0.64 * 1.35, abs=0.01)
+    assert kneel["height"]["params"]["width"] == pytest.approx(0.16 * 1.35, abs=0.01)
+    assert "upright" in kneel
     assert "alive" not in kneel  # pose tasks run without early termination
+    # Kneeling: everything but the shins (knees) and feet stays off the floor.
+    assert set(kneel["body_down"]["options"]["bodies"]) == {
+        "torso", "lwaist", "pelvis", "right_thigh", "left_thigh", "right_upper_arm",
+        "right_lower_arm", "left_upper_arm", "left_lower_arm"}
 
     arms = _terms(designer.propose("make the humanoid raise both arms above its head",
                                    "Humanoid-v5", 1)[0])
-    assert arms["arms"]["options"]["bodies"] == ["right_lower_arm", "left_lower_arm"]
+    # Each elbow (lower arm frame) over its shoulder (upper arm frame), not over the torso.
+    assert arms["arms"]["term"] == "pair_above"
+    assert arms["arms"]["options"]["bodies"] == ["left_lower_arm", "right_lower_arm"]
+    assert arms["arms"]["options"]["over"] == ["left_upper_arm", "right_upper_arm"]
+    assert arms["arms"]["params"]["offset"] == 0.0
 
     spin = _terms(designer.propose("make the ant spin in place", "Ant-v5", 1)[0])
     assert spin["spin"]["options"] == {"axis": "z", "sign": 1} and "still" in spin
@@ -181,6 +195,7 @@ def test_refinement_drops_terms_found_in_bad_candidates():
     designer = OfflineDesigner(seed=0)
     text, env_id = "make the half cheetah run forward", "HalfCheetah-v5"
     env, base = read_header(designer.propose(text, env_id, 1)[0].source)
+    base = [t for t in base if t.name != "upright"]  # the good ones do without it
     good = [render_source([t.copy(weight=t.weight * f) for t in base], env) for f in (1, 1.3, 0.8)]
     wobble = [t.copy() for t in base] + [base[0].copy(name="upright", term="upright",
                                                       role="shaping", weight=0.3,
@@ -251,7 +266,7 @@ def test_feedback_keywords_edit_the_terms():
     assert fast["forward"]["term"] == "target_speed"
     arms = _terms(designer.propose("make the humanoid stand upright", "Humanoid-v5", 1,
                                    feedback_text="it should also raise its arms")[0])
-    assert arms["arms"]["term"] == "body_above"
+    assert arms["arms"]["term"] == "pair_above"
     walk = _terms(designer.propose("make the humanoid stand upright", "Humanoid-v5", 1,
                                    feedback_text="it should walk forward")[0])
     assert walk["forward"]["options"] == {"axis": "x", "sign": 1}

@@ -12,8 +12,8 @@ class OfflineDesignerAdapter:
 
     uses_llm = False
 
-    def __init__(self, seed: int = 0):
-        self._designer = OfflineDesigner(seed=seed)
+    def __init__(self, seed: int = 0, accept_approximation: bool = False):
+        self._designer = OfflineDesigner(seed=seed, accept_approximation=accept_approximation)
         self.label = self._designer.describe()
 
     def propose(self, request: DesignRequest) -> list[Draft]:

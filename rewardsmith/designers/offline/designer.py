@@ -71,12 +71,16 @@ class OfflineDesigner:
         seed: seeds every random choice (with a digest of the inputs mixed in).
         sigma: standard deviation of the log-normal weight perturbations.
         elite_fraction: share of the scored history that forms the next centre.
+        accept_approximation: compose the nearest reward for a request the vocabulary cannot
+            fully express (the rationale names what was dropped) instead of refusing it.
     """
 
     name = "offline"
 
-    def __init__(self, seed: int = 0, sigma: float = 0.4, elite_fraction: float = 0.5):
+    def __init__(self, seed: int = 0, sigma: float = 0.4, elite_fraction: float = 0.5,
+                 accept_approximation: bool = False):
         self.seed = int(seed)
+        self.accept_approximation = bool(accept_approximation)
         self.sigma = float(sigma)
         self.elite_fraction = float(elite_fraction)
 
@@ -98,6 +102,11 @@ class OfflineDesigner:
 
         Returns:
             ``k`` proposals whose sources differ from each other and from the history.
+
+        Raises:
+            OfflineDesignError: the request asks for something outside the vocabulary
+                (:data:`~rewardsmith.designers.offline.composer.VOCABULARY`) and approximation
+                was not accepted; the message lists what it understands.
         """
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
@@ -107,9 +116,10 @@ class OfflineDesigner:
             description = get_description(description)
         history = list(history or [])
         intent = parse_task(task_text, description)
-        plan = compose(intent, description)
+        plan = compose(intent, description, task_text, self.accept_approximation)
         rng = self._rng(task_text, description.env_id, history, feedback_text)
         centre, notes, sigmas, extras = self._centre(plan, history, description)
+        notes = plan.notes + notes
         if feedback_text:
             centre, fb_notes = apply_feedback(centre, parse_feedback(feedback_text, description),
                                               intent, description)

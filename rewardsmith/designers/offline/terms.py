@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 AXES = {"x": 0, "y": 1, "z": 2}
+NAME_KEYS = ("joints", "bodies", "over")  # options that hold names from the description
 _RESERVED = {"np", "math", "state", "action", "next_state", "components", "total"}
 
 
@@ -101,6 +102,9 @@ def _target_speed(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
 def _height(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
     if o.get("shape") == "ramp":
         return f"np.clip(next_state.torso_height / {num(p['target'])}, 0.0, 1.0)"
+    if o.get("shape") == "above":  # how far above the target, full at target + width
+        return (f"np.clip((next_state.torso_height - {num(p['target'])}) / {num(p['width'])}, "
+                f"0.0, 1.0)")
     return f"np.exp(-((next_state.torso_height - {num(p['target'])}) / {num(p['width'])}) ** 2)"
 
 
@@ -112,13 +116,41 @@ def _joint_target(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
 
 def _contact(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
     flags = [f"next_state.contacts[{n!r}]" for n in _names(o["bodies"])]
-    if o.get("mode") == "penalty":
-        return f"-np.any(np.stack([{', '.join(flags)}], axis=1), axis=1).astype(np.float64)"
+    stacked = f"np.stack([{', '.join(flags)}], axis=1)"
+    mode = o.get("mode")
+    if mode == "penalty":  # any of them down costs 1
+        return f"-np.any({stacked}, axis=1).astype(np.float64)"
+    if mode == "not_all":  # all of them down at once costs 1 (hop on one leg: never both feet)
+        return f"-np.all({stacked}, axis=1).astype(np.float64)"
+    if mode == "one":  # exactly one of them down pays 1 (one foot, one knee)
+        return f"(np.sum({stacked}, axis=1) == 1).astype(np.float64)"
     return _stack_mean([f"{flag}.astype(np.float64)" for flag in flags])
 
 
 def _rotation(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
     return _signed(o["sign"], f"next_state.torso_angular_velocity[:, {AXES[o['axis']]}]")
+
+
+def _pair_above(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
+    sign = "" if float(o.get("sign", 1)) > 0 else "-"
+    items = [f"np.tanh({num(p['sharpness'])} * ({sign}(next_state.body_positions[{a!r}][:, 2] - "
+             f"next_state.body_positions[{b!r}][:, 2]) - {num(p['offset'])}))"
+             for a, b in zip(_names(o["bodies"]), _names(o["over"]), strict=True)]
+    return _stack_mean(items)
+
+
+# World z of each local axis of the torso, from the quaternion (w, x, y, z): the third row of
+# its rotation matrix. Local x is the way the body faces, local z its up axis.
+_AXIS_UP = {"x": "2.0 * (q[:, 1] * q[:, 3] - q[:, 0] * q[:, 2])",
+            "y": "2.0 * (q[:, 2] * q[:, 3] + q[:, 0] * q[:, 1])",
+            "z": "1.0 - 2.0 * (q[:, 1] ** 2 + q[:, 2] ** 2)"}
+
+
+def _torso_axis(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
+    up = _AXIS_UP[o["axis"]].replace("q[", "next_state.torso_orientation[")
+    if o.get("mode") == "abs":  # either way along that axis (on either side)
+        return f"np.abs({up})"
+    return f"np.clip({_signed(o.get('sign', 1), '(' + up + ')')}, 0.0, 1.0)"
 
 
 def _body_above(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
@@ -140,19 +172,39 @@ TERMS: dict[str, Term] = {t.key: t for t in [
     Term("height", "torso height near a target (gaussian) or at least a target (ramp, 0..1)",
          ("torso_height",), _height,
          params={"target": Param(1.0, 0.05, 3.0, "target torso height (m)"),
-                 "width": Param(0.2, 0.02, 1.0, "tolerance (m), gaussian shape only")},
-         options={"shape": "'gaussian' (near the target) or 'ramp' (h / target, capped at 1)"}),
+                 "width": Param(0.2, 0.02, 1.0, "tolerance (m); for 'above', the rise that "
+                                "earns full reward")},
+         options={"shape": "'gaussian' (near the target), 'ramp' (h / target, capped at 1) or "
+                           "'above' (rise over the target, capped at 1: jumps)"}),
     Term("upright", "uprightness of the torso, clip(torso_up, 0, 1): penalises falling over and "
-         "landing on the back", ("torso_up",),
-         lambda p, o: "np.clip(next_state.torso_up, 0.0, 1.0)"),
+         "landing on the back; with sign -1, upside down (a short body on its back)",
+         ("torso_up",),
+         lambda p, o: f"np.clip({_signed(o.get('sign', 1), 'next_state.torso_up')}, 0.0, 1.0)",
+         options={"sign": "+1 upright (default) or -1 upside down"}),
+    Term("flat", "1 - |torso_up|: the torso's up axis horizontal (a tall body lying down)",
+         ("torso_up",), lambda p, o: "1.0 - np.abs(next_state.torso_up)"),
+    Term("torso_axis", "how far one local axis of the torso points up (0..1): local x up is a "
+         "tall body lying on its back (facing the sky), -x on its front, |y| on its side",
+         ("torso_orientation",), _torso_axis,
+         options={"axis": "local axis x (facing), y (left) or z (up)", "sign": "+1 or -1",
+                  "mode": "'signed' (default) or 'abs' (either way)"}),
+    Term("pair_above", "mean tanh of how far each named body is above (sign +1) or below (-1) "
+         "its partner body, minus an offset (-1..1): an elbow over its shoulder is a raised "
+         "arm", ("body_positions",), _pair_above,
+         params={"offset": Param(0.0, 0.0, 0.5, "margin the height difference must exceed (m)"),
+                 "sharpness": Param(5.0, 1.0, 20.0, "slope of the tanh (1/m)")},
+         options={"bodies": "body names from the description", "over": "one partner body each",
+                  "sign": "+1 above (default) or -1 below"}),
     Term("joint_target", "mean Gaussian closeness of named joints to a target angle (0..1)",
          ("joint_angles",), _joint_target,
          params={"target": Param(0.0, -3.0, 3.0, "target angle (rad)"),
                  "width": Param(0.3, 0.05, 2.0, "tolerance (rad)")},
          options={"joints": "joint names from the description"}),
-    Term("contact", "floor contact of named bodies: mean of the flags (reward) or minus 'any' "
-         "(penalty)", ("contacts",), _contact,
-         options={"bodies": "contact names from the description", "mode": "reward or penalty"}),
+    Term("contact", "floor contact of named bodies: mean of the flags (reward), minus 'any' "
+         "(penalty), minus 'all at once' (not_all) or 1 when exactly one touches (one)",
+         ("contacts",), _contact,
+         options={"bodies": "contact names from the description",
+                  "mode": "reward, penalty, not_all or one"}),
     Term("rotation", "torso angular velocity about one axis (rad/s): flips (y) and spins (z)",
          ("torso_angular_velocity",), _rotation,
          options={"axis": "x, y or z", "sign": "+1 or -1 (right-hand rule)"}),
@@ -172,9 +224,10 @@ TERMS: dict[str, Term] = {t.key: t for t in [
          lambda p, o: "np.cos(next_state.pole_angle)"),
     Term("cart_centre", "minus the squared cart position: stay near the centre of the rail",
          ("cart_position",), lambda p, o: "-next_state.cart_position ** 2"),
-    Term("body_above", "mean tanh of how far named bodies are above the torso plus an offset "
-         "(-1..1): raise the arms above the head", ("body_positions", "torso_height"),
-         _body_above,
+    Term("body_above", "mean tanh of how far named bodies are above the torso centre plus an "
+         "offset (-1..1); kept so that older recipe headers still render: new arm recipes use "
+         "pair_above (elbow over shoulder), which needs no guess at the head's height",
+         ("body_positions", "torso_height"), _body_above,
          params={"offset": Param(0.1, 0.0, 1.0, "height above the torso centre (m)"),
                  "sharpness": Param(5.0, 1.0, 20.0, "slope of the tanh (1/m)")},
          options={"bodies": "body names from the description"}),
@@ -224,7 +277,7 @@ class TermChoice:
             raise ValueError(f"component name {self.name!r} is not a usable identifier")
         o = self.options
         if o.get("axis", "x") not in AXES or o.get("sign", 1) not in (1, -1) or not all(
-                isinstance(n, str) for key in ("joints", "bodies") for n in o.get(key, [])):
+                isinstance(n, str) for key in NAME_KEYS for n in o.get(key, [])):
             raise ValueError(f"term {self.name!r} has invalid options {o!r}")
         self.weight = round_sig(float(self.weight))
         self.params = {**get_term(self.term).defaults(), **self.params}
