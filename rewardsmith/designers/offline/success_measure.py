@@ -235,8 +235,14 @@ def _low_pose(intent: TaskIntent, h: float, description: EnvDescription, lines: 
     lines.append("upright = np.clip((next_state.torso_up - 0.5) / 0.3, 0.0, 1.0)")
     factors += ["band", "upright"]
     said.append(f"torso {lo:.2f}-{hi:.2f} m high, upright")
+    shins = [c for c in sorted(contacts) if c.endswith("shin")]
+    if "crouch" in behaviours and "kneel" not in behaviours and len(shins) == 2:
+        a, b = (f"next_state.contacts[{s!r}].astype(float)" for s in shins)
+        lines.append("# On the feet: a crouch with a knee on the floor is a kneel.")
+        lines.append(f"on_feet = 1.0 - np.maximum({a}, {b})")
+        factors.append("on_feet")
+        said.append("no knee on the floor")
     if "kneel" in behaviours:
-        shins = [c for c in sorted(contacts) if c.endswith("shin")]
         if len(shins) != 2:
             raise MeasureNotExpressible(f"{description.env_id} reports no contact for two "
                                         f"shins, which a kneeling measure needs")
