@@ -478,11 +478,7 @@ def _lie(intent: TaskIntent, description: EnvDescription, facts: EnvFacts, tall:
             terms.append(TermChoice(f"on_{way}", "torso_axis", 1.0, "task", {},
                                     {"axis": "x", "sign": 1 if way == "back" else -1}))
         elif way == "side":
-            if facts.planar:
-                dropped.append(f"on its side ({description.env_id} is planar)")
-            else:
-                terms.append(TermChoice("on_side", "torso_axis", 1.0, "task", {},
-                                        {"axis": "y", "mode": "abs"}))
+            _on_side(facts.planar, description.env_id, terms, dropped)
         return
     # A short body (ant, cheetah) stands with its torso flat on its legs: lying is the torso
     # down on the floor, on its back upside down (its up axis pointing down).
@@ -496,11 +492,16 @@ def _lie(intent: TaskIntent, description: EnvDescription, facts: EnvFacts, tall:
         terms.append(TermChoice(f"on_{way}", "upright", 1.0, "task", {},
                                 {"sign": -1 if way == "back" else 1}))
     elif way == "side":
-        if facts.planar:
-            dropped.append(f"on its side ({description.env_id} is planar)")
-        else:
-            terms.append(TermChoice("on_side", "torso_axis", 1.0, "task", {},
-                                    {"axis": "y", "mode": "abs"}))
+        _on_side(facts.planar, description.env_id, terms, dropped)
+
+
+def _on_side(planar: bool, env_id: str, terms: list[TermChoice], dropped: list[str]) -> None:
+    """Lying on a side: the torso's left-right axis vertical; a planar body has no side."""
+    if planar:
+        dropped.append(f"on its side ({env_id} is planar)")
+    else:
+        terms.append(TermChoice("on_side", "torso_axis", 1.0, "task", {},
+                                {"axis": "y", "mode": "abs"}))
 
 
 def _bent_angle(joint: str, description: EnvDescription) -> float:
