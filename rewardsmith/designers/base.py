@@ -37,6 +37,8 @@ class DesignRequest:
         history_summary: a short summary of all earlier iterations.
         ranked: earlier outcomes, best first (fitness or preference order).
         user_text: plain-language feedback from the user, if any.
+        env_note: how episodes run for this request when it differs from the description
+            (early termination turned off for a low pose).
     """
 
     task_text: str
@@ -47,6 +49,7 @@ class DesignRequest:
     history_summary: str = ""
     ranked: list[Outcome] = field(default_factory=list)
     user_text: str = ""
+    env_note: str = ""
 
 
 @dataclass

@@ -24,7 +24,8 @@ class LLMDesigner:
         feedback = request.feedback  # a refinement's sentence is already in its feedback text
         user = render_template("designer_task.md.j2", env_description=request.description.render(),
                                task_text=request.task_text, sample_hint="",
-                               history_summary=request.history_summary, feedback=feedback)
+                               history_summary=request.history_summary, feedback=feedback,
+                               env_note=request.env_note)
         return [{"role": "system", "content": render_template("designer_system.md.j2")},
                 {"role": "user", "content": user}]
 

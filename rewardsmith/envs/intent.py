@@ -17,7 +17,8 @@ against. It also reads feedback complaints ("falls over", "wrong direction", "ji
 and joint words ("left knee", "arms") are matched against the names and docs of the env
 description, so only names the simulator really has come out. Anything it does not
 understand it ignores; the offline designer then says what it could not express and stops
-(unless ``--accept-approximation``, when the rationale names what was dropped). :func:`env_facts` reads the few facts the defaults depend on (early
+(unless ``--accept-approximation``, when the rationale names what was dropped).
+:func:`env_facts` reads the few facts the defaults depend on (early
 termination, standing height, action range) out of the description's summary and notes, the
 same text an LLM designer would read.
 """

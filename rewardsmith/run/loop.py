@@ -123,7 +123,8 @@ class DesignLoop:
             iteration=i, feedback=refine["prompt"] if refine else (feedback.text if feedback
                                                                     else ""),
             history_summary="\n".join(f"- {line}" for line in history[-5:]),
-            ranked=ranked, user_text=refine["sentence"] if refine else "")
+            ranked=ranked, user_text=refine["sentence"] if refine else "",
+            env_note=self.config.env_note)
         records = produce_candidates(self.run, i, self.designer, self.critic, request,
                                      self.config.max_repairs, self.config.workers or 2,
                                      self.on_event)

@@ -254,3 +254,28 @@ def test_fitness_file_path_must_exist(tmp_path):
                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert proc.returncode == 1 and "no such file" in proc.stdout + proc.stderr
     assert not list(tmp_path.glob("*/run.json"))
+
+
+def test_the_reward_prompt_says_how_episodes_run_for_a_low_pose():
+    from rewardsmith.designers.base import DesignRequest
+    from rewardsmith.designers.llm import LLMDesigner
+    from rewardsmith.envs.task_resolution import resolve_task
+
+    resolved = resolve_task("make the humanoid sit down on the floor")
+    assert resolved.env_kwargs == {"terminate_when_unhealthy": False}
+
+    class Client:  # only the label is read before _messages
+        class config:  # noqa: N801
+            model = "m"
+
+            @staticmethod
+            def endpoint() -> str:
+                return "e"
+
+    request = DesignRequest(resolved.text, get_description(resolved.env_id), 1, 0,
+                            env_note=resolved.env_kwargs_reason)
+    user = LLMDesigner(Client())._messages(request)[1]["content"]
+    assert "## How episodes run for this request" in user
+    assert "terminate_when_unhealthy=False" in user
+    plain = DesignRequest(resolved.text, get_description(resolved.env_id), 1, 0)
+    assert "How episodes run" not in LLMDesigner(Client())._messages(plain)[1]["content"]
