@@ -18,15 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from rewardsmith.designers.offline.composer import (
-    Plan,
-    TermChoice,
-    apply_feedback,
-    compose,
-    read_header,
-    render_source,
-    usable,
-)
+from rewardsmith.designers.offline.composer import Plan, TermChoice, compose, usable
+from rewardsmith.designers.offline.feedback_edits import apply_feedback
+from rewardsmith.designers.offline.program import read_header, render_source
 from rewardsmith.designers.offline.terms import get_term, round_sig
 from rewardsmith.envs.descriptions import EnvDescription
 from rewardsmith.envs.intent import parse_feedback, parse_task
