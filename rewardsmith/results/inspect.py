@@ -19,7 +19,6 @@ that came from the run.
 from __future__ import annotations
 
 import difflib
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,8 @@ from typing import Any
 from rewardsmith.errors import CorruptRunFile, RewardsmithError
 from rewardsmith.feedback.sources import PREFERENCE_KINDS
 from rewardsmith.plain_text import finite_number, plain_text
+from rewardsmith.results.run_files import RunFileReader as _Reader
+from rewardsmith.results.run_files import describe_kind as _kind
 from rewardsmith.run_dir import (
     CANDIDATE_JSON,
     CANDIDATE_PREFIX,
@@ -41,7 +42,6 @@ from rewardsmith.run_dir import (
     read_json,
 )
 
-logger = logging.getLogger(__name__)
 
 _STATES = {"done": "trained", "stopped": "stopped early", "failed": "failed"}
 
@@ -308,62 +308,6 @@ def _check_best(run: RunDir, best: Any, key: str) -> None:
     best.setdefault("source", "")
 
 
-class _Reader:
-    """Reads the files below a run's root: a bad one is skipped and named, never fatal."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.problems: list[str] = []
-
-    def json(self, path: Path, kind: type) -> Any:
-        """The value of ``path`` if it is a ``kind`` (dict or list); else ``kind()``."""
-        try:
-            value = read_json(path)
-        except CorruptRunFile as exc:
-            self.skip(path, exc.problem)
-            return kind()
-        except OSError as exc:
-            self.skip(path, f"cannot be read ({exc.strerror or exc})")
-            return kind()
-        if value is None:
-            return kind()
-        if not isinstance(value, kind):
-            self.skip(path, f"is {_kind(value)}, not the {kind.__name__} rewardsmith writes")
-            return kind()
-        return value
-
-    def text(self, path: Path) -> str:
-        """A text file (a reward program), or "" when it is missing or unreadable."""
-        if path.is_symlink():
-            self.skip(path, "is a symbolic link")
-            return ""
-        if not path.is_file():
-            return ""
-        try:
-            if path.stat().st_size > _MAX_TEXT_BYTES:
-                self.skip(path, f"is larger than {_MAX_TEXT_BYTES:,} bytes")
-                return ""
-            return path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            self.skip(path, f"is not UTF-8 text (bad byte at offset {exc.start})")
-        except OSError as exc:
-            self.skip(path, f"cannot be read ({exc.strerror or exc})")
-        return ""
-
-    def skip(self, path: Path, problem: str) -> None:
-        """Note that ``path`` was left out, and why."""
-        try:
-            name = path.relative_to(self.root)
-        except ValueError:
-            name = path
-        message = f"skipped {name}: it {problem}"
-        logger.warning("%s", message)
-        self.problems.append(message)
-
-
-_MAX_TEXT_BYTES = 1 << 20  # a reward program is at most 64 kB (the static check's limit)
-
-
 def _iteration(run: RunDir, reader: _Reader, i: int) -> IterationView:
     summary = reader.json(run.summary_json(i), dict)
     report = reader.json(run.report_json(i), dict)
@@ -453,11 +397,6 @@ def _text(value: Any) -> str | None:
 
 def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _kind(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "text", bool: "a boolean",
-            type(None): "null"}.get(type(value), "a number")
 
 
 def _not_an_object(value: Any) -> str:
