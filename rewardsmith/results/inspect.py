@@ -42,7 +42,6 @@ from rewardsmith.run_dir import (
     read_json,
 )
 
-
 _STATES = {"done": "trained", "stopped": "stopped early", "failed": "failed"}
 
 
