@@ -3,7 +3,10 @@
 Every event (a dict with at least ``event`` and usually ``candidate``) goes to
 ``<out_dir>/events.log`` as one JSON line with a timestamp, so a run can be followed with
 ``tail -f`` or read afterwards; training progress events are thinned to one every few seconds per
-candidate there. The table keeps one row per candidate: rung, steps, fitness and state.
+candidate there. The table keeps one row per candidate: rung, steps out of that rung's own
+cumulative target (from ``evaluation_start``'s ``rungs``, never the budget or an earlier rung's),
+how long its current training job has run, fitness and state; a caption under it gives the
+iteration's elapsed time and an estimate of the time left (:mod:`rewardsmith.evaluator.eta`).
 
 Events carry what sandboxed jobs reported (an error message is the candidate's own exception
 text), so the table takes numbers only when they are numbers and shows every text as plain
@@ -24,6 +27,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from rewardsmith.errors import CorruptRunFile
+from rewardsmith.evaluator.eta import Clock, IterationClock, as_int, format_duration
 from rewardsmith.plain_text import finite_number, plain_text
 
 PROGRESS_LOG_EVERY_S = 5.0
@@ -79,19 +83,26 @@ class EventLog:
 class LiveTable:
     """A live table of the candidates (rich), fed with the evaluator's events.
 
+    The steps column reads ``<steps> / <this rung's target>``. PPO trains whole rollouts
+    (``n_steps`` x ``n_envs``), so a job ends at the first rollout past its target: steps above
+    the target are marked ``*`` and the caption says why.
+
     Args:
         ids: the candidates, in display order.
         n_rungs: how many rungs successive halving has.
         title: shown above the table.
         show: draw the table (False: only keep the rows, e.g. when not on a terminal).
+        clock: the time in seconds, for the elapsed times and the estimate (a fake one in tests).
     """
 
-    def __init__(self, ids: list[str], n_rungs: int, title: str = "", show: bool = True):
+    def __init__(self, ids: list[str], n_rungs: int, title: str = "", show: bool = True,
+                 clock: Clock = time.monotonic):
         self.n_rungs = n_rungs
         self.title = title
         self.rows: dict[str, dict[str, Any]] = {
-            i: {"rung": None, "steps": 0, "total": None, "fitness": None, "state": "queued",
-                "note": ""} for i in ids}
+            i: {"rung": None, "steps": 0, "fitness": None, "state": "queued", "note": ""}
+            for i in ids}
+        self.clock = IterationClock(ids, clock)
         self._lock = threading.Lock()
         self._live = None
         if show:
@@ -111,22 +122,25 @@ class LiveTable:
             self._live.stop()
 
     def update(self, event: dict[str, Any]) -> None:
-        """Apply one event to its candidate's row."""
-        row = self.rows.get(event.get("candidate"))
-        if row is None:
-            return
+        """Apply one event to its candidate's row (and to the iteration's clock)."""
         kind = event.get("event")
+        training = event.get("job", "train") == "train"  # not a re-evaluation job's event
         with self._lock:
-            if event.get("rung") is not None:
-                row["rung"] = event["rung"]
-            if isinstance(event.get("steps"), int):
-                row["steps"] = event["steps"]
-            if isinstance(event.get("total"), int):
-                row["total"] = event["total"]
+            self.clock.update(event)
+            row = self.rows.get(event.get("candidate"))
+            if row is None:
+                return
+            rung, steps = as_int(event.get("rung")), as_int(event.get("steps"))
+            if kind == "queued" and training and rung is not None and rung != row["rung"]:
+                row["state"] = "queued"  # promoted, waiting for a worker
+            if rung is not None:
+                row["rung"] = rung
+            if training and steps is not None:
+                row["steps"] = steps
             if finite_number(event.get("fitness")) is not None and \
                     kind not in ("reeval", "reevaluated"):
                 row["fitness"] = finite_number(event["fitness"])
-            if kind in ("start", "worker_ready") and event.get("job", "train") == "train":
+            if kind in ("start", "worker_ready") and training:
                 row["state"] = "running"
             elif kind in ("stopped", "failed", "interrupted", "reused", "best"):
                 row["state"] = kind
@@ -146,20 +160,34 @@ class LiveTable:
                 row["note"] = plain_text(", ".join(map(str, event["names"])), 60)
 
     def _render(self) -> Any:
+        from rich.console import Group
         from rich.table import Table
         from rich.text import Text
 
         table = Table(title=Text(plain_text(self.title)), expand=False)
         for name, justify in (("candidate", "left"), ("rung", "right"), ("steps", "right"),
-                              ("fitness", "right"), ("state", "left"), ("note", "left")):
+                              ("elapsed", "right"), ("fitness", "right"), ("state", "left"),
+                              ("note", "left")):
             table.add_column(name, justify=justify)
+        past_target = False
         with self._lock:
             for cid, row in self.rows.items():
                 rung = "-" if row["rung"] is None else f"{row['rung'] + 1}/{self.n_rungs}"
-                steps = f"{row['steps']:,}" + (f" / {row['total']:,}" if row["total"] else "")
+                target = self.clock.target(cid)
+                steps = f"{row['steps']:,}"
+                if target is not None:
+                    over = row["steps"] > target
+                    past_target = past_target or over
+                    steps += f" / {target:,}" + ("*" if over else "")
+                took = self.clock.job_elapsed(cid)
+                elapsed = "-" if took is None else format_duration(took)
                 fitness = "-" if row["fitness"] is None else f"{row['fitness']:.4g}"
                 style = _STYLES.get(row["state"], "")
-                table.add_row(Text(plain_text(cid)), rung, steps, fitness,
+                table.add_row(Text(plain_text(cid)), rung, steps, elapsed, fitness,
                               Text(row["state"], style=style), Text(row["note"]))
-        return table
-
+            lines = [self.clock.caption()]
+        if past_target:
+            lines.append("* PPO trains whole rollouts (n_steps x n_envs): a rung ends at the "
+                         "first rollout past its target")
+        caption = "\n".join(line for line in lines if line)
+        return Group(table, Text(caption)) if caption else table
