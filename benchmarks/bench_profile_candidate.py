@@ -1,14 +1,15 @@
-"""Where a candidate job's wall time goes: raw MuJoCo vs `train()` with today's settings, profiled.
+"""Where a candidate job's wall time goes: raw MuJoCo vs `train()`, profiled, per settings arm.
 
     python benchmarks/bench_profile_candidate.py                   # cheetah-run, humanoid-stand
-    python benchmarks/bench_profile_candidate.py --tasks hopper-hop --steps 20480
+    python benchmarks/bench_profile_candidate.py --tasks hopper-hop --arms before after
 
-The "before" measurement of issue #16: nothing here changes a setting. Per task, in one process:
+``--arms`` names settings of ``bench_time_to_success.ARMS``: ``before`` (the settings issue #16
+started from), ``after`` (the package's defaults now). Per task and arm, in one process:
 
 1. raw simulation: ``gymnasium.make(env_id, **task.env_kwargs)`` stepped with random actions
    (reset at episode end), env steps/s; measured before and after the two trainings, averaged.
-2. a timing run: ``rewardsmith.rl.training.train(task=..., steps=N, n_envs=4, video=True,
-   eval_every=N // 2)`` exactly as the sandbox's train job calls it (tuned hyperparameters from
+2. a timing run: ``rewardsmith.rl.training.train(task=..., steps=N, video=True,
+   eval_every=N // 2)`` exactly as the sandbox's train job calls it (the arm's settings over
    ``rewardsmith.rl.hyperparams``, ``torch.set_num_threads(1)``), no profiler. A sampling thread
    (every 2 ms it looks at the main thread's stack) measures the time spent inside
    ``evaluate_policy`` and ``record_video``; training env-steps/s is N over the train() wall
@@ -40,9 +41,11 @@ counts time of another bucket nested in it):
   model construction, saving the policy, logging).
 
 Reward, fitness, state extraction and ``_step_mujoco_simulation`` run in training *and* inside
-evaluation (same batch of 4 envs there), so their training share is their cumulative time per
-call times the number of training calls (N / 4 vector steps; N env steps for snapshot and
-mj_step). cProfile slows Python-heavy code (SB3, torch's Python layer) more than C code (MuJoCo):
+evaluation (a batch of 4 envs there), so their training share is their cumulative time per
+call times the number of training calls (N / n_envs vector steps; N env steps for snapshot and
+mj_step). Where training steps more than 4 envs, the per-call mean mixes two batch sizes, so
+those four buckets are approximate for that arm (the rates and fractions are not).
+cProfile slows Python-heavy code (SB3, torch's Python layer) more than C code (MuJoCo):
 the percentages are of the profiled wall time and lean towards the Python side; the rates and
 fractions come from the unprofiled timing run. The machine has 2 cores shared with other jobs:
 compare numbers within one run only.
@@ -196,17 +199,22 @@ def warm_up(out_dir: Path) -> None:
           out=out_dir / "warm-up")
 
 
-def run_task(task_id: str, steps: int, out_dir: Path) -> dict[str, Any]:
-    """Raw rate, a timing run and a profiled run of one task; returns the numbers."""
+def run_task(task_id: str, steps: int, out_dir: Path, arm: str) -> dict[str, Any]:
+    """Raw rate, a timing run and a profiled run of one task under one arm's settings."""
+    from bench_time_to_success import settings
+
     from rewardsmith.envs.registry import get_task
     from rewardsmith.rl import evaluation, video
-    from rewardsmith.rl.hyperparams import hyperparams
+    from rewardsmith.rl.hyperparams import hyperparams, n_envs_for
     from rewardsmith.rl.training import train
 
     task = get_task(task_id)
-    n_envs = 4
-    kwargs = dict(task=task_id, steps=steps, n_envs=n_envs, video=True, eval_every=steps // 2)
-    print(f"[{task_id}] {task.env_id}: PPO {hyperparams('ppo', task.env_id)}", flush=True)
+    overrides = settings(arm, task.env_id)
+    n_envs = overrides.pop("n_envs", None) or n_envs_for("ppo", task.env_id)
+    kwargs = dict(task=task_id, steps=steps, n_envs=n_envs, video=True, eval_every=steps // 2,
+                  algo_kwargs=overrides or None)
+    print(f"[{task_id} {arm}] {task.env_id}: {n_envs} envs, PPO "
+          f"{ {**hyperparams('ppo', task.env_id), **overrides} }", flush=True)
     raw_before = raw_rate(task.env_id, dict(task.env_kwargs))
 
     with StackSampler({"evaluation": evaluation.evaluate_policy.__code__,
@@ -230,7 +238,8 @@ def run_task(task_id: str, steps: int, out_dir: Path) -> dict[str, Any]:
     raw = (raw_before + raw_after) / 2
     excl = wall - sampler.time["evaluation"] - sampler.time["video"]
     return {
-        "task": task_id, "env": task.env_id, "steps": trained, "raw_steps_per_s": raw,
+        "task": task_id, "arm": arm, "n_envs": n_envs, "env": task.env_id, "steps": trained,
+        "raw_steps_per_s": raw,
         "raw_before": raw_before, "raw_after": raw_after,
         "wall_s": wall, "eval_s": sampler.time["evaluation"], "video_s": sampler.time["video"],
         "evals": len(timed.metrics["evals"]),
@@ -248,6 +257,8 @@ def main() -> None:
     parser.add_argument("--tasks", nargs="+", default=["cheetah-run", "humanoid-stand"])
     parser.add_argument("--steps", type=int, default=None,
                         help="training steps per task (default: per task, a few minutes)")
+    parser.add_argument("--arms", nargs="+", default=["after"],
+                        help="settings arms of bench_time_to_success.ARMS (before, after, ...)")
     parser.add_argument("--name", default="profile_candidate")
     args = parser.parse_args()
     results = []
@@ -255,9 +266,11 @@ def main() -> None:
         warm_up(Path(tmp))
         for task_id in args.tasks:
             steps = args.steps or DEFAULT_STEPS.get(task_id, 20_480)
-            results.append(run_task(task_id, steps, Path(tmp)))
+            for arm in args.arms:  # the arms of a task back to back: the same machine load
+                results.append(run_task(task_id, steps, Path(tmp), arm))
     details = ["of which mj_step (rollouts)", "lazy state fields (in reward+fitness, all)"]
-    columns = ["bucket (% of profiled wall)"] + [f"{r['task']} ({r['env']})" for r in results]
+    columns = ["bucket (% of profiled wall)"] + [f"{r['task']} {r['arm']} ({r['n_envs']} envs)"
+                                                 for r in results]
     rows = [[b] + [round(r["percent"][b], 1) for r in results] for b in BUCKETS + details]
     rows += [
         ["training steps (evals)"] + [f"{r['steps']} ({r['evals']})" for r in results],
@@ -272,8 +285,8 @@ def main() -> None:
         ["fraction of raw, excl."] + [round(r["fraction_excl"], 3) for r in results],
         ["fraction of raw, incl."] + [round(r["fraction_incl"], 3) for r in results],
     ]
-    summary = {r["task"]: {k: v for k, v in r.items() if k != "task"} for r in results}
-    report(args.name, "Candidate job profile: where train() spends its wall time (before #16)",
+    summary = {f"{r['task']} {r['arm']}": r for r in results}
+    report(args.name, "Candidate job profile: where train() spends its wall time, per arm",
            columns, rows, summary)
 
 

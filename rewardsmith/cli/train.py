@@ -38,7 +38,9 @@ def train_cli(
     algo: Annotated[str, typer.Option(help="ppo or sac.")] = "ppo",
     steps: Annotated[int | None, typer.Option(help="Env-step budget (default: the task's).")]
     = None,
-    n_envs: Annotated[int, typer.Option(help="Parallel envs.")] = 4,
+    n_envs: Annotated[int | None, typer.Option(help="Parallel envs (default: the env's tuned "
+                                                    "count, rewardsmith.rl.hyperparams).")]
+    = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     out: Annotated[Path | None, typer.Option(help="Output directory.")] = None,
     video: Annotated[bool, typer.Option(help="Write a rollout video.")] = True,
@@ -72,7 +74,7 @@ def train_cli(
 
 
 def _check_flags(task: str | None, env: str | None, reward: Path | None, algo: str,
-                 steps: int | None, n_envs: int, seed: int) -> None:
+                 steps: int | None, n_envs: int | None, seed: int) -> None:
     """Raise RewardsmithError for the first bad flag, before anything is imported or trained.
 
     ``--n-envs 0`` used to fail deep in SB3 (IndexError), ``--algo bogus`` with a KeyError,
@@ -88,7 +90,7 @@ def _check_flags(task: str | None, env: str | None, reward: Path | None, algo: s
         get_task(task)  # an unknown task: the list of known ones
     else:
         get_description(env)  # an unknown env: the list of known ones
-    if not 1 <= n_envs <= MAX_N_ENVS:
+    if n_envs is not None and not 1 <= n_envs <= MAX_N_ENVS:
         raise RewardsmithError(f"--n-envs must be between 1 and {MAX_N_ENVS}, got {n_envs}")
     if steps is not None and steps < 1:
         raise RewardsmithError(f"--steps must be a positive number of env steps, got {steps} "

@@ -19,7 +19,7 @@ from rewardsmith.envs.registry import get_task
 from rewardsmith.errors import RewardsmithError
 from rewardsmith.rl.callbacks import EvaluateEvery, ProgressFn
 from rewardsmith.rl.evaluation import evaluate_policy
-from rewardsmith.rl.hyperparams import NORMALIZE, hyperparams
+from rewardsmith.rl.hyperparams import NORMALIZE, hyperparams, n_envs_for
 from rewardsmith.rl.make_env import make_vec_env
 from rewardsmith.rl.policy import NORMALIZER_FILE, POLICY_FILE, algo_class, load_for_training
 from rewardsmith.rl.reward_program import RewardProgram, load_reward
@@ -60,7 +60,7 @@ def _resolve_reward(reward: Any, task: Any) -> Any:
 
 
 def train(*, task: str | Any | None = None, env: str | None = None, reward: Any = None,
-          algo: str = "ppo", steps: int | None = None, n_envs: int = 4, seed: int = 0,
+          algo: str = "ppo", steps: int | None = None, n_envs: int | None = None, seed: int = 0,
           out: str | Path | None = None, progress: ProgressFn | None = None,
           n_eval_episodes: int = 4, eval_every: int | None = None, video: bool = True,
           env_kwargs: dict[str, Any] | None = None, init_from: str | Path | None = None,
@@ -75,7 +75,8 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
         reward: a reward file, reward source, or callable; the task's reference reward if None.
         algo: ``"ppo"`` or ``"sac"``.
         steps: env-step budget (the task's default, or 200k).
-        n_envs: parallel envs in the ``DummyVecEnv``.
+        n_envs: parallel envs in the ``DummyVecEnv`` (the env's tuned count when None:
+            :func:`rewardsmith.rl.hyperparams.n_envs_for`).
         seed: training seed.
         out: output directory (``runs/train-<time>`` when omitted).
         progress: receives progress and evaluation events (dicts).
@@ -98,6 +99,7 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
     if env_id is None:
         raise RewardsmithError("give --task or --env")
     kwargs = {**(task_obj.env_kwargs if task_obj else {}), **(env_kwargs or {})}
+    n_envs = int(n_envs or n_envs_for(algo, env_id))
     reward_fn = _resolve_reward(reward, task_obj)
     steps = int(steps or (task_obj.default_steps if task_obj else 200_000))
     out = Path(out or Path("runs") / time.strftime("train-%Y%m%d-%H%M%S"))
@@ -112,9 +114,8 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
         model, venv = load_for_training(init_from, monitored, algo)
         start_steps = int(model.num_timesteps)
     else:
-        venv = VecNormalize(monitored, gamma=hyperparams(algo, env_id).get("gamma", 0.99),
-                            **NORMALIZE)
         params = {**hyperparams(algo, env_id), **(algo_kwargs or {})}
+        venv = VecNormalize(monitored, gamma=params.get("gamma", 0.99), **NORMALIZE)
         model = algo_class(algo)("MlpPolicy", venv, seed=seed, verbose=0, device="cpu",
                                  tensorboard_log=str(out / "tensorboard"), **params)
         start_steps = 0
@@ -157,7 +158,8 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
     final = history[-1]
     metrics = {
         "task": task_obj.id if task_obj else None, "env": env_id, "env_kwargs": kwargs,
-        "algo": algo, "seed": seed, "steps": int(model.num_timesteps), "budget": steps,
+        "algo": algo, "seed": seed, "n_envs": n_envs, "steps": int(model.num_timesteps),
+        "budget": steps,
         "train_wall_s": round(train_s, 2), "wall_s": round(time.perf_counter() - t0, 2),
         "steps_per_s": round(remaining / train_s, 1) if remaining and train_s else None,
         "success_threshold": threshold,
