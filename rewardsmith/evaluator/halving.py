@@ -11,6 +11,20 @@ and never by the candidate's own return: each candidate's reward has its own sca
 that is easy to collect says nothing about whether the task is solved. This module is pure logic
 (no I/O), so it is tested without training anything.
 
+Which fitness: not the rung's last evaluation alone, but :func:`rung_score`, the mean of the
+last ``window`` evaluations (3 by default). One evaluation is a few episodes of one policy
+snapshot, and PPO's snapshots wobble: a reward whose policy happens to balance for one
+evaluation (curve ``0.1, 0.1, 0.9``) would push out one that has been improving steadily
+(``0.6, 0.65, 0.7``), and a stopped candidate never gets the chance to show it was the better
+one. The evaluator evaluates about every tenth of the budget, so at the last rung the last 3
+evaluations span the last ~30% of training: the recent level, not the early learning, and
+about sqrt(3) less noise than one evaluation when the level is flat. The price is a lag: a
+curve that is still climbing scores below its last point; a trend (a fitted slope) would undo
+that, but with the 2-3 evaluations of the first rung a slope is noisier than the level it
+corrects. The same score ranks every rung, the last one too, so the best reward is the one
+that stayed good, not the one with the luckiest final draw; the fitness the evaluator records
+and shows per rung stays the last evaluation (what the saved policy scored).
+
 Halving trusts that a candidate leading at a rung still leads at the end. Learning curves can
 cross: on cheetah-run with a third of the task's budget, a reward that caps the speed at 1 m/s
 led at the half-budget rung in one build's run, and the uncapped reference, which wins at the
@@ -28,6 +42,7 @@ from dataclasses import dataclass, field
 
 DEFAULT_RUNGS = (0.25, 0.5, 1.0)
 DEFAULT_RUNGS_TEXT = ",".join(f"{r:g}" for r in DEFAULT_RUNGS)  # "0.25,0.5,1", as typed
+DEFAULT_WINDOW = 3  # evaluations averaged by rung_score: ~30% of the budget at the last rung
 
 RankFn = Callable[[list["RungEntry"]], list[str]]
 """Orders the candidates that finished a rung, best first, by their ids (preference ranking).
@@ -49,11 +64,14 @@ class HalvingConfig:
             ``min_keep``); Hyperband's default is 3, 2 suits the few candidates of one
             design iteration.
         min_keep: fewest candidates promoted from a rung.
+        window: how many of the latest evaluations :func:`rung_score` averages; 1 ranks by
+            the rung's last evaluation alone.
     """
 
     rungs: tuple[float, ...] = DEFAULT_RUNGS
     eta: float = 2.0
     min_keep: int = 1
+    window: int = DEFAULT_WINDOW
 
     def __post_init__(self) -> None:
         rungs = tuple(float(r) for r in self.rungs)
@@ -69,6 +87,9 @@ class HalvingConfig:
             raise ValueError(f"eta must be > 1 (keep the best 1/eta per rung), got {self.eta}")
         if self.min_keep < 1:
             raise ValueError(f"min_keep must be >= 1, got {self.min_keep}")
+        if not isinstance(self.window, int) or self.window < 1:
+            raise ValueError(f"window must be a whole number of evaluations >= 1, "
+                             f"got {self.window!r}")
 
     @classmethod
     def full_budget(cls) -> HalvingConfig:
@@ -100,7 +121,8 @@ class RungEntry:
         id: the candidate id.
         index: position in the caller's candidate list (the last tie-break: stable order).
         fitness: the task fitness of the rung's final evaluation (None: no fitness).
-        curve: the fitness of every evaluation so far, all rungs (the first tie-break).
+        curve: the fitness of every evaluation so far, all rungs, the final one included
+            (what :func:`rung_score` averages the end of).
         failed: the candidate crashed, hung or broke the reward contract at this rung.
         info: anything else a ranking function may want (video path, summary, metrics).
     """
@@ -118,17 +140,35 @@ class RungEntry:
         return not self.failed and self.fitness is not None and math.isfinite(self.fitness)
 
 
-def rank_entries(entries: Sequence[RungEntry], rank_fn: RankFn | None = None) -> list[str]:
+def rung_score(entry: RungEntry, window: int = DEFAULT_WINDOW) -> float | None:
+    """What ranks a candidate at a rung: the mean fitness of its last ``window`` evaluations.
+
+    Non-finite evaluations are skipped, and a curve shorter than ``window`` is averaged whole;
+    an entry with no finite curve scores its ``fitness``. None when the entry is not
+    :attr:`~RungEntry.scored` (failed, or no finite fitness), so it is never ranked by score.
+    """
+    if window < 1:
+        raise ValueError(f"window must be >= 1 evaluation, got {window}")
+    if not entry.scored:
+        return None
+    recent = _finite(entry.curve)[-window:] or [entry.fitness]
+    return sum(recent) / len(recent)
+
+
+def rank_entries(entries: Sequence[RungEntry], rank_fn: RankFn | None = None,
+                 window: int = DEFAULT_WINDOW) -> list[str]:
     """Order a rung's candidates best first.
 
-    By fitness (higher is better); ties go to the candidate whose fitness curve has the higher
-    mean, i.e. the one that learned sooner, then to the earlier candidate. With ``rank_fn`` the
-    live candidates are ordered by it instead (preferences). Failed candidates, and candidates
-    without a finite fitness when ranking by fitness, always come last in their given order.
+    By :func:`rung_score` (higher is better); ties go to the higher final fitness, then to the
+    candidate whose whole fitness curve has the higher mean, i.e. the one that learned sooner,
+    then to the earlier candidate. With ``rank_fn`` the live candidates are ordered by it
+    instead (preferences). Failed candidates, and candidates without a finite fitness when
+    ranking by fitness, always come last in their given order.
 
     Args:
         entries: the candidates that entered the rung.
         rank_fn: optional preference ranking; replaces fitness.
+        window: evaluations :func:`rung_score` averages (:attr:`HalvingConfig.window`).
 
     Returns:
         Every entry's id, best first.
@@ -146,7 +186,8 @@ def rank_entries(entries: Sequence[RungEntry], rank_fn: RankFn | None = None) ->
         head = order
     else:
         scored = [e for e in live if e.scored]
-        scored.sort(key=lambda e: (-e.fitness, -_mean(e.curve), e.index))
+        scored.sort(key=lambda e: (-rung_score(e, window), -e.fitness, -_mean(e.curve),
+                                   e.index))
         head = [e.id for e in scored]
     tail = sorted((e for e in entries if e.id not in set(head)), key=lambda e: e.index)
     return head + [e.id for e in tail]
@@ -158,12 +199,13 @@ def promote(entries: Sequence[RungEntry], config: HalvingConfig,
 
     Failed candidates never go on; neither does a candidate without a fitness when ranking by
     fitness. The number kept is :meth:`HalvingConfig.n_keep` of the number that entered, so a
-    broken candidate still takes a place in the count (it was a draw from the designer).
+    broken candidate still takes a place in the count (it was a draw from the designer). The
+    order is :func:`rank_entries` with the config's ``window``.
 
     Returns:
         ``(promoted, stopped)`` ids, each best first; failed ones are in neither.
     """
-    order = rank_entries(entries, rank_fn)
+    order = rank_entries(entries, rank_fn, config.window)
     by_id = {e.id: e for e in entries}
     eligible = [i for i in order if not by_id[i].failed
                 and (rank_fn is not None or by_id[i].scored)]
@@ -195,6 +237,10 @@ def order_from_best_worst(ids: Sequence[str], best: str, worst: str) -> list[str
     return [best, *middle] + ([worst] if worst != best else [])
 
 
-def _mean(values: Sequence[float]) -> float:
-    finite = [v for v in values if v is not None and math.isfinite(v)]
+def _finite(values: Sequence[float | None]) -> list[float]:
+    return [v for v in values if v is not None and math.isfinite(v)]
+
+
+def _mean(values: Sequence[float | None]) -> float:
+    finite = _finite(values)
     return sum(finite) / len(finite) if finite else -math.inf

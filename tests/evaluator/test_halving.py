@@ -1,4 +1,4 @@
-"""Successive halving: rung arithmetic, ranking (fitness, ties, failures, preferences)."""
+"""Successive halving: rung arithmetic, ranking (steady score, ties, failures, preferences)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from rewardsmith.evaluator.halving import (
     order_from_best_worst,
     promote,
     rank_entries,
+    rung_score,
 )
 
 
@@ -41,6 +42,8 @@ def test_min_keep_two_takes_two_leaders_to_the_end(k, cost):
     ({"rungs": (0.0, 1.0)}, r"in \(0, 1\]"),
     ({"eta": 1.0}, "eta must be > 1"),
     ({"min_keep": 0}, "min_keep"),
+    ({"window": 0}, "window must be"),
+    ({"window": 2.5}, "window must be"),
 ])
 def test_bad_config_says_what_is_wrong(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -61,11 +64,71 @@ def test_nan_fitness_is_never_ranked_above_a_number():
     assert rank_entries(entries(math.nan, -5.0)) == ["c1", "c0"]
 
 
+def curve(cid, index, *values):
+    """An entry whose fitness is its curve's last evaluation (what the evaluator builds)."""
+    return RungEntry(cid, index, values[-1], list(values))
+
+
+def test_a_steady_candidate_beats_one_lucky_final_evaluation():
+    lucky = curve("lucky", 0, 0.1, 0.1, 0.9)
+    steady = curve("steady", 1, 0.6, 0.65, 0.7)
+    assert rung_score(lucky) == pytest.approx(1.1 / 3)
+    assert rung_score(steady) == pytest.approx(0.65)
+    assert rank_entries([lucky, steady]) == ["steady", "lucky"]
+    assert promote([lucky, steady], HalvingConfig()) == (["steady"], ["lucky"])
+    # window=1 is the old rule (the last evaluation alone): the lucky one would go on.
+    assert rank_entries([lucky, steady], window=1) == ["lucky", "steady"]
+    assert promote([lucky, steady], HalvingConfig(window=1)) == (["lucky"], ["steady"])
+
+
+def test_only_the_last_window_evaluations_count():
+    # An early bad start does not hold back a candidate that has been good for a while.
+    slow_start = curve("slow", 0, 0.0, 0.0, 0.9, 0.9, 0.9)
+    assert rung_score(slow_start) == pytest.approx(0.9)
+    assert rung_score(slow_start, window=5) == pytest.approx(0.54)
+
+
+def test_short_curves_are_averaged_whole_and_no_curve_scores_the_fitness():
+    assert rung_score(curve("a", 0, 0.2, 0.4)) == pytest.approx(0.3)
+    assert rung_score(curve("b", 0, 0.7)) == pytest.approx(0.7)
+    assert rung_score(RungEntry("c", 0, 0.5)) == 0.5
+
+
+def test_non_finite_evaluations_are_skipped():
+    e = RungEntry("a", 0, 0.8, [0.2, math.nan, 0.4, math.inf, None, 0.8])
+    assert rung_score(e) == pytest.approx((0.2 + 0.4 + 0.8) / 3)
+    only_nan = RungEntry("b", 1, 0.3, [math.nan, -math.inf])
+    assert rung_score(only_nan) == 0.3
+    assert rank_entries([only_nan, e]) == ["a", "b"]
+
+
+def test_unscored_entries_have_no_score_and_still_come_last():
+    assert rung_score(RungEntry("a", 0, None, [0.9, 0.9])) is None
+    assert rung_score(RungEntry("b", 1, 0.9, [0.9], failed=True)) is None
+    assert rung_score(RungEntry("c", 2, math.nan, [0.9])) is None
+    es = [RungEntry("a", 0, None, [0.9, 0.9]), RungEntry("b", 1, 0.9, [0.9], failed=True),
+          curve("c", 2, 0.1)]
+    assert rank_entries(es) == ["c", "a", "b"]
+    assert promote(es, HalvingConfig()) == (["c"], ["a"])
+
+
+def test_equal_scores_go_to_the_higher_final_fitness():
+    rising = curve("rising", 0, 0.4, 0.5, 0.6)  # score 0.5
+    falling = curve("falling", 1, 0.6, 0.5, 0.4)  # score 0.5
+    assert rank_entries([falling, rising]) == ["rising", "falling"]
+
+
 def test_ties_go_to_the_faster_learner_then_to_the_first():
-    a = RungEntry("a", 0, 1.0, [0.1, 1.0])
-    b = RungEntry("b", 1, 1.0, [0.8, 1.0])
-    c = RungEntry("c", 2, 1.0, [0.8, 1.0])
+    # Same score over the window (1.0), same fitness: the one that got there sooner wins.
+    a = RungEntry("a", 0, 1.0, [0.1, 0.2, 1.0, 1.0, 1.0])
+    b = RungEntry("b", 1, 1.0, [0.8, 1.0, 1.0, 1.0, 1.0])
+    c = RungEntry("c", 2, 1.0, [0.8, 1.0, 1.0, 1.0, 1.0])
     assert rank_entries([a, b, c]) == ["b", "c", "a"]
+
+
+def test_bad_window_says_what_is_wrong():
+    with pytest.raises(ValueError, match="window must be >= 1"):
+        rung_score(curve("a", 0, 0.5), window=0)
 
 
 def test_promote_keeps_top_half_and_never_a_failed_one():
