@@ -1,0 +1,205 @@
+"""The held-out benchmark's cases (benchmarks/bench_uncovered_requests.py), without training.
+
+Its score means something only if every request is really held out (no built-in task's fitness
+measures it), the offline designer can write both a success measure and a reward for it (else
+the run would stop before training), and each independent check tells the behaviour apart: it
+fails on uniform random actions, passes a body posed as asked and fails one posed otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+
+from bench_uncovered_requests import (
+    CASES,
+    CHECK_EPISODES,
+    HORIZON,
+    _heights,
+    check_on_random,
+    check_record,
+    checks_digest,
+    hopper_crouch_check,
+    hopper_slowly_check,
+    parse_args,
+    results_name,
+    select_cases,
+    summarize,
+    walker_1ms_check,
+    walker_backwards_slowly_check,
+    walker_crouch_check,
+    walker_one_leg_check,
+)
+
+from rewardsmith.designers.offline.designer import OfflineDesigner
+from rewardsmith.designers.offline.success_measure import compose_success_measure
+from rewardsmith.envs.registry import get_description
+from rewardsmith.envs.task_resolution import resolve_task
+
+CHEAP_ENVS = {"HalfCheetah-v5", "Hopper-v5", "Walker2d-v5", "InvertedPendulum-v5"}
+NAMES = [c["name"] for c in CASES]
+_GEOMS = {"Walker2d-v5": ("torso_geom", "thigh_geom", "leg_geom", "foot_geom", "thigh_left_geom",
+                          "leg_left_geom", "foot_left_geom"),
+          "Hopper-v5": ("torso_geom", "thigh_geom", "leg_geom", "foot_geom")}
+
+
+def _case(name: str) -> dict:
+    return next(c for c in CASES if c["name"] == name)
+
+
+def _posed(env_id: str, qpos: list[float]) -> np.ndarray:
+    """A whole episode holding one pose, lowered until its lowest point touches the floor."""
+    q = np.array(qpos, dtype=float)
+    q[1] -= _heights(env_id, q[None], lowest=_GEOMS[env_id]).min()
+    return np.repeat(q[None], HORIZON, axis=0)
+
+
+def _moving(vx: float, n_joints: int, length: int = HORIZON) -> tuple:
+    """An episode of ``length`` steps moving upright along x at ``vx``."""
+    qpos = np.zeros((length, n_joints))
+    qpos[:, 1] = 1.2
+    qvel = np.zeros((length, n_joints))
+    qvel[:, 0] = vx
+    return qpos, qvel, length
+
+
+def test_there_are_at_least_ten_cases_with_distinct_names_and_texts():
+    assert len(CASES) >= 10
+    assert len(set(NAMES)) == len(CASES)
+    assert len({c["text"] for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=NAMES)
+def test_every_request_is_held_out_and_the_offline_designer_can_express_it(case):
+    resolved = resolve_task(case["text"])
+    assert resolved.task is None, f"{case['text']!r} resolves to built-in {resolved.task.id}"
+    assert resolved.env_id in CHEAP_ENVS
+    description = get_description(resolved.env_id)
+    measure = compose_success_measure(case["text"], description)  # raises when refused
+    assert "def compute_fitness" in measure.source and 0 < measure.threshold <= 1
+    proposals = OfflineDesigner().propose(case["text"], description, 1)  # raises when refused
+    assert "def compute_reward" in proposals[0].source
+
+
+@pytest.mark.parametrize("case", CASES, ids=NAMES)
+def test_every_check_fails_on_random_actions(case):
+    passed, details = check_on_random(case)
+    assert passed == 0, details
+    assert len(details) == CHECK_EPISODES
+
+
+@pytest.mark.parametrize("case", CASES, ids=NAMES)
+def test_every_check_says_its_criterion_with_numbers(case):
+    doc = case["check"].__doc__ or ""
+    assert any(ch.isdigit() for ch in doc), f"{case['check'].__name__} states no numbers"
+
+
+def test_crouch_checks_pass_a_crouch_and_fail_standing_and_kneeling():
+    # Torso leaning back 0.8 rad (the hips cannot flex forward of it), thighs forward in the
+    # world, knees bent 1.6 rad: a crouch on the feet.
+    crouch = _posed("Walker2d-v5", [0, 1.25, -0.8, 0, -1.6, 0.8, 0, -1.6, 0.8])
+    stand = _posed("Walker2d-v5", [0] * 9)
+    kneel = _posed("Walker2d-v5", [0, 1.25, 0, 0, -2.2, 0, 0, -2.2, 0])  # knees on the floor
+    assert walker_crouch_check(crouch, None, HORIZON)[0]
+    assert not walker_crouch_check(stand, None, HORIZON)[0]
+    assert not walker_crouch_check(kneel, None, HORIZON)[0]
+    assert hopper_crouch_check(_posed("Hopper-v5", [0, 1.25, -0.8, 0, -1.6, 0.8]), None,
+                               HORIZON)[0]
+    assert not hopper_crouch_check(_posed("Hopper-v5", [0] * 6), None, HORIZON)[0]
+    lying = _posed("Walker2d-v5", [0, 1.25, 1.57, 0, -1.6, 0, 0, -1.6, 0])
+    assert not walker_crouch_check(lying, None, HORIZON)[0]
+
+
+def test_crouch_held_for_too_little_of_the_episode_fails():
+    crouch = _posed("Walker2d-v5", [0, 1.25, -0.8, 0, -1.6, 0.8, 0, -1.6, 0.8])
+    stand = _posed("Walker2d-v5", [0] * 9)
+    half = np.concatenate([stand[:HORIZON // 2], crouch[:HORIZON // 2]])
+    ok, details = walker_crouch_check(half, None, HORIZON)
+    assert not ok and "50%" in details
+
+
+def test_one_leg_check_passes_one_foot_lifted_and_fails_both_down_or_a_fall():
+    left_knee_bent = _posed("Walker2d-v5", [0, 1.25, 0, 0, 0, 0, 0, -1.2, 0])
+    both_down = _posed("Walker2d-v5", [0] * 9)
+    zeros = np.zeros((HORIZON, 9))
+    assert walker_one_leg_check(left_knee_bent, zeros, HORIZON)[0]
+    assert not walker_one_leg_check(both_down, zeros, HORIZON)[0]
+    assert not walker_one_leg_check(left_knee_bent[:300], zeros[:300], 300)[0]
+    walked_off = left_knee_bent.copy()
+    walked_off[:, 0] = np.linspace(0, 2, HORIZON)
+    assert not walker_one_leg_check(walked_off, zeros, HORIZON)[0]
+
+
+@pytest.mark.parametrize(("check", "n", "good", "bad"), [
+    (hopper_slowly_check, 6, 0.4, [1.5, 0.05, -0.4]),
+    (walker_1ms_check, 9, 1.0, [0.4, 2.0, -1.0]),
+    (walker_backwards_slowly_check, 9, -0.4, [0.4, -1.5, -0.05]),
+])
+def test_speed_checks_pass_the_asked_pace_only_over_a_whole_episode(check, n, good, bad):
+    assert check(*_moving(good, n))[0]
+    assert not check(*_moving(good, n, length=400))[0]  # fell after 400 steps
+    for v in bad:
+        assert not check(*_moving(v, n))[0], v
+
+
+def test_cheetah_at_3ms_passes_at_3_and_fails_at_the_trot_or_upside_down():
+    check = _case("cheetah-3ms")["check"]
+    qpos, qvel, length = _moving(3.0, 9)
+    qpos[:, 1] = 0.0
+    assert check(qpos, qvel, length)[0]
+    assert not check(*_moving(1.0, 9))[0]
+    qpos[:, 2] = np.pi  # on its back
+    assert not check(qpos, qvel, length)[0]
+    qpos[:, 2] = 2 * np.pi  # tumbled once, upright again
+    assert check(qpos, qvel, length)[0]
+
+
+def test_the_record_keeps_each_checks_source_and_the_digest_shows_an_edit():
+    record = check_record(CASES[0])
+    assert record["check"] == CASES[0]["check"].__name__
+    assert record["check_source"].startswith("def ")
+    assert record["check_sha256"] == hashlib.sha256(record["check_source"].encode()).hexdigest()
+    edited = [dict(CASES[0], check=walker_1ms_check), *CASES[1:]]
+    assert checks_digest(edited) != checks_digest(CASES)
+    assert checks_digest(list(CASES)) == checks_digest(CASES)
+
+
+def test_cases_are_chosen_by_name_all_by_default_and_an_unknown_name_is_an_error():
+    assert [c["name"] for c in select_cases(None)] == NAMES
+    assert [c["name"] for c in select_cases(["walker-crouch", "trot"])] == ["trot",
+                                                                           "walker-crouch"]
+    with pytest.raises(SystemExit, match="unknown case nope; known cases: trot"):
+        select_cases(["nope"])
+    args = parse_args(["--cases", "trot", "hopper-crouch", "--steps", "4096"])
+    assert args.cases == ["trot", "hopper-crouch"] and args.steps == 4096
+    assert parse_args([]).cases is None
+
+
+def test_a_subset_never_overwrites_the_full_results_file():
+    assert results_name(NAMES, False) == "uncovered_requests"
+    assert results_name(["trot"], False) == "uncovered_requests-trot"
+    assert results_name(NAMES[:5], False) == "uncovered_requests-subset"
+    assert results_name(NAMES, True) == "uncovered_requests_fake_llm"
+
+
+def test_summary_counts_successes_agreement_and_wall_time():
+    results = [
+        {"name": "a", "check_success": True, "success": True, "wall_s": 100.0},
+        {"name": "b", "check_success": True, "success": False, "wall_s": 300.0},
+        {"name": "c", "check_success": False, "success": False, "wall_s": 200.0},
+        {"name": "d", "error": "refused", "wall_s": 1.0},
+    ]
+    summary = summarize(results, {"steps": 4096}, CASES)
+    assert summary["success_by_independent_check"] == "2/4"
+    assert summary["success_by_run_measure"] == "1/4"
+    assert summary["check_and_run_agree"] == "3/4"
+    assert summary["errors"] == ["d"]
+    assert summary["wall_total_s"] == 601.0 and summary["wall_median_s"] == 150.0
+    assert summary["settings"] == {"steps": 4096}
+    assert summary["checks_sha256"] == checks_digest(CASES)
