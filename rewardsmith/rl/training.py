@@ -142,6 +142,7 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
         model.learn(remaining, callback=callback, reset_num_timesteps=init_from is None,
                     tb_log_name=algo)
     train_s = time.perf_counter() - t0
+    trained = int(model.num_timesteps) - start_steps  # less than remaining when stopped early
     history = callback.history
     if not history or history[-1]["steps"] != model.num_timesteps:
         callback.num_timesteps = model.num_timesteps
@@ -161,7 +162,7 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
         "algo": algo, "seed": seed, "n_envs": n_envs, "steps": int(model.num_timesteps),
         "budget": steps,
         "train_wall_s": round(train_s, 2), "wall_s": round(time.perf_counter() - t0, 2),
-        "steps_per_s": round(remaining / train_s, 1) if remaining and train_s else None,
+        "steps_per_s": round(trained / train_s, 1) if trained and train_s else None,
         "success_threshold": threshold,
         "success": bool(threshold is not None and final["fitness_mean"] is not None
                         and final["fitness_mean"] >= threshold),
