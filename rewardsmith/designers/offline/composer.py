@@ -19,6 +19,12 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from rewardsmith.designers.offline.body_parts import (
+    asked_rise,
+    named_parts,
+    reads_as_jump,
+    side_of,
+)
 from rewardsmith.designers.offline.terms import NAME_KEYS, TermChoice, get_term
 from rewardsmith.envs.descriptions import EnvDescription
 from rewardsmith.envs.intent import EnvFacts, TaskIntent, env_facts
@@ -45,7 +51,6 @@ _UNSUPPORTED = (r"\b(wav(e|es|ing)|splits?|hand-?stands?|head-?stands?|push[- ]?
                 r"somersault\w* sideways|walk(s|ing)? on its hands)\b")
 _CARTWHEEL = r"\bcart-?wheel\w*"
 _LEG_GROUP = r"\bon (its|the|his|her|both|two) (front|back|hind|rear) (legs?|feet|paws)\b"
-_JUMP_HEIGHT = r"(\d+(?:\.\d+)?)\s*(cm|m|metres?|meters?)\s+(high|up|into the air|in the air)"
 
 # Human-like proportions, as fractions of the standing torso (chest) height h the description
 # gives ("standing, the torso is about 1.3-1.4 m high"). A person whose chest centre is at h
@@ -101,17 +106,6 @@ def _pick(names: list[str], pattern: str) -> list[str]:
     return [n for n in names if re.search(pattern, n)]
 
 
-def _named(description: EnvDescription, names: list[str], word: str) -> list[str]:
-    """Names whose own name or doc holds ``word`` ("shin" finds Walker2d's ``leg``)."""
-    return [n for n in names
-            if re.search(rf"\b{word}", f"{n.replace('_', ' ')} {description.body_docs.get(n, '')}")]
-
-
-def _side(description: EnvDescription, name: str) -> str | None:
-    words = f"{name.replace('_', ' ')} {description.body_docs.get(name, '')}"
-    return next((s for s in ("left", "right") if re.search(rf"\b{s}\b", words)), None)
-
-
 def _arm_pairs(description: EnvDescription) -> dict[str, tuple[str, str]]:
     """side -> (elbow body, shoulder body): each lower arm's frame is at the elbow, each upper
     arm's at the shoulder (body docs), so the lower arm's height over the upper arm's is how far
@@ -121,9 +115,9 @@ def _arm_pairs(description: EnvDescription) -> dict[str, tuple[str, str]]:
     uppers = _pick(names, r"upper_arm")
     pairs = {}
     for low in lowers:
-        match = [u for u in uppers if _side(description, u) == _side(description, low)]
-        if match and _side(description, low):
-            pairs[_side(description, low)] = (low, match[0])
+        match = [u for u in uppers if side_of(description, u) == side_of(description, low)]
+        if match and side_of(description, low):
+            pairs[side_of(description, low)] = (low, match[0])
     return pairs
 
 
@@ -149,17 +143,15 @@ def compose(intent: TaskIntent, description: EnvDescription, text: str = "",
     h = facts.height
     tall = bool(h and h >= TALL_BODY_M)
     contacts = description.contact_names
-    feet = _named(description, contacts, "foot")
-    shins = _named(description, contacts, "shin")
+    feet = named_parts(description, contacts, "foot")
+    shins = named_parts(description, contacts, "shin")
     behaviours = list(intent.behaviours)
     unsupported = sorted({m.group(0) for m in re.finditer(_UNSUPPORTED, t)})
     if unsupported:
         dropped.append(f"{', '.join(repr(u) for u in unsupported)} (no term expresses it)")
     cartwheel = bool(re.search(_CARTWHEEL, t))
     group = re.search(_LEG_GROUP, t)
-    jump_m = re.search(_JUMP_HEIGHT, t)
-    if "move" in behaviours and intent.in_place and not intent.direction \
-            and re.search(r"\bhop|\bjump", t):
+    if reads_as_jump(intent, t):
         behaviours = [b for b in behaviours if b != "move"] + ["jump"]  # "hop in place"
     if not behaviours and not cartwheel and not group:
         if unsupported and intent.limb in ("arm", "hand") and accept_approximation:
@@ -218,7 +210,7 @@ def compose(intent: TaskIntent, description: EnvDescription, text: str = "",
             if len(feet) == 1:
                 notes.append(f"{description.env_id} has one leg: it always moves on one leg")
             elif len(feet) == 2:
-                other = [f for f in feet if intent.side and _side(description, f) != intent.side]
+                other = [f for f in feet if intent.side and side_of(description, f) != intent.side]
                 if other:  # "hop on the left leg": the right foot never touches
                     terms.append(TermChoice("other_foot_up", "contact", 1.0, "task", {},
                                             {"bodies": other, "mode": "penalty"}))
@@ -267,12 +259,7 @@ def compose(intent: TaskIntent, description: EnvDescription, text: str = "",
         terms.append(TermChoice("jump", "velocity", 1.0, "task", {},
                                 {"axis": "z", "sign": 1, "positive_only": True}))
         if h:
-            if jump_m:
-                rise = float(jump_m.group(1)) / (100.0 if jump_m.group(2) == "cm" else 1.0)
-            else:
-                # No height asked: a fifth of the standing height lifts the feet clear of the
-                # floor by about a foot's length on every body here.
-                rise = 0.2 * h
+            rise = asked_rise(t, h)[0]  # the asked rise, else a fifth of the standing height
             terms.append(TermChoice("jump_height", "height", 1.0, "task",
                                     {"target": h, "width": rise}, {"shape": "above"}))
         if intent.in_place:  # "hop in place": up and down, not across the floor
@@ -280,10 +267,10 @@ def compose(intent: TaskIntent, description: EnvDescription, text: str = "",
     upper = _pick(contacts, r"torso|waist|pelvis|chest|head")
     if group:
         which = "front" if group.group(2) == "front" else "back"
-        on = [c for c in _named(description, contacts, which) if c in feet
+        on = [c for c in named_parts(description, contacts, which) if c in feet
               or re.search(r"lower leg|foot", description.body_docs.get(c, ""))]
         if on and "contacts" in facts.fields:
-            members = _named(description, contacts, which)
+            members = named_parts(description, contacts, which)
             terms.append(TermChoice(f"on_{which}_legs", "contact", 1.0, "task", {},
                                     {"bodies": on, "mode": "reward"}))
             terms.append(TermChoice("rest_up", "contact", 1.0, "task", {},
@@ -330,7 +317,7 @@ def compose(intent: TaskIntent, description: EnvDescription, text: str = "",
         terms.append(TermChoice("height", "height", 1.0, "task",
                                 {"target": (1 - HIP_H + 0.1) * h, "width": 0.1 * h},
                                 {"shape": "gaussian"}))
-        seat = _pick(contacts, r"pelvis|hip|butt") or _named(description, contacts, "thigh")
+        seat = _pick(contacts, r"pelvis|hip|butt") or named_parts(description, contacts, "thigh")
         if seat:
             terms.append(TermChoice("seated", "contact", 0.5, "task", {},
                                     {"bodies": seat, "mode": "reward"}))
@@ -387,7 +374,7 @@ def compose(intent: TaskIntent, description: EnvDescription, text: str = "",
             if len(feet) == 1:
                 notes.append(f"{description.env_id} has one leg: it always stands on one leg")
             elif len(feet) == 2:
-                on = [f for f in feet if _side(description, f) == intent.side]
+                on = [f for f in feet if side_of(description, f) == intent.side]
                 if on:  # "stand on the left leg": that foot down, the other up
                     terms.append(TermChoice(f"{intent.side}_foot_down", "contact", 1.0, "task",
                                             {}, {"bodies": on, "mode": "reward"}))
