@@ -126,16 +126,18 @@ def test_sensible_defaults():
     assert {t["term"] for t in pendulum.values()} >= {"pole_upright", "cart_centre"}
 
     kneel = _terms(designer.propose("make humanoid kneel", "Humanoid-v5", 1)[0])
+    # A knee is down when its shin or its thigh touches (both end at the knee).
     assert kneel["knees"]["options"]["bodies"] == ["right_shin", "left_shin"]
+    assert kneel["knees"]["options"]["partners"] == ["right_thigh", "left_thigh"]
     # Standing chest height 1.35 m (the description) lowered by the knee height (0.36 of it).
     assert kneel["height"]["params"]["target"] == pytest.approx(0.64 * 1.35, abs=0.01)
     assert kneel["height"]["params"]["width"] == pytest.approx(0.16 * 1.35, abs=0.01)
     assert "upright" in kneel
     assert "alive" not in kneel  # pose tasks run without early termination
-    # Kneeling: everything but the shins (knees) and feet stays off the floor.
+    # Kneeling: everything but the knees (shins, thighs) and feet stays off the floor.
     assert set(kneel["body_down"]["options"]["bodies"]) == {
-        "torso", "lwaist", "pelvis", "right_thigh", "left_thigh", "right_upper_arm",
-        "right_lower_arm", "left_upper_arm", "left_lower_arm"}
+        "torso", "lwaist", "pelvis", "right_upper_arm", "right_lower_arm", "left_upper_arm",
+        "left_lower_arm"}
 
     arms = _terms(designer.propose("make the humanoid raise both arms above its head",
                                    "Humanoid-v5", 1)[0])
@@ -150,6 +152,31 @@ def test_sensible_defaults():
 
     flip = _terms(designer.propose("make the half cheetah do backflips", "HalfCheetah-v5", 1)[0])
     assert flip["flip"]["options"] == {"axis": "y", "sign": -1}
+
+
+def test_walker_kneel_reward_reads_the_knee_contacts_mujoco_reports(walker):
+    """Walker2d's thigh capsule is thicker than its shin at the knee, so a kneeling walker
+    reports its thighs on the floor and never its shins: the knees term must read both."""
+    zero = np.zeros((1, 6))
+    kneeling = walker.pose(0.0, 0.0, -2.0, 0.0)
+    standing = walker.pose(0.0, 0.0, 0.0, 0.0)
+    one_knee = walker.pose(0.0, 0.0, -2.0, 0.0, left=(-1.0, -1.5, 0.5))  # left leg tucked up
+    assert {n for n, flag in kneeling.contacts.items() if flag[0]} == {"thigh", "thigh_left"}
+    assert {n for n, flag in one_knee.contacts.items() if flag[0]} == {"thigh"}
+
+    def knees(text: str, state) -> float:
+        proposal = OfflineDesigner(seed=0).propose(text, get_description("Walker2d-v5"), 1)[0]
+        program = load_reward(proposal.source, env="Walker2d-v5")
+        components = program(state, zero, state)[1]
+        assert components["body_down"][0] == 0.0  # a knee on the floor is no fall
+        return float(components["knees"][0])
+
+    assert knees("make the walker kneel", kneeling) == 1.0
+    assert knees("make the walker kneel", one_knee) == 0.5
+    assert knees("make the walker kneel", standing) == 0.0
+    assert knees("make the walker kneel on one knee", one_knee) == 1.0
+    assert knees("make the walker kneel on one knee", kneeling) == 0.0
+    assert knees("make the walker kneel on one knee", standing) == 0.0
 
 
 def test_intents_from_text():

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import math
 
-import gymnasium as gym
-import mujoco
 import numpy as np
 import pytest
 
@@ -104,45 +102,6 @@ def test_flip_score_is_signed_so_rocking_nets_nothing():
     score = fitness(None, np.zeros((3, 6)), State())
     assert score[0] > 0 and score[0] == pytest.approx(-score[1])  # backward counts, forward not
     assert score[2] == 1.0  # capped at one rotation per flight
-
-
-class WalkerPoser:
-    """A real Walker2d whose joints the test sets, lowered until it just touches the floor."""
-
-    def __init__(self):
-        self.env = gym.make("Walker2d-v5", terminate_when_unhealthy=False)
-        self.env.reset(seed=0)
-        self.model, self.data = self.env.unwrapped.model, self.env.unwrapped.data
-        self.description = get_description("Walker2d-v5")
-
-    def pose(self, pitch: float, thigh: float, knee: float, ankle: float):
-        """Both legs alike (radians; rooty positive tips the front down); return the state."""
-        model, data = self.model, self.data
-        floor = model.geom("floor").id
-
-        def place(z: float) -> bool:
-            data.qpos[:] = model.qpos0
-            data.qvel[:] = 0.0
-            data.qpos[1], data.qpos[2] = z, pitch
-            for side in ("", "_left"):
-                for joint, angle in (("thigh", thigh), ("leg", knee), ("foot", ankle)):
-                    data.qpos[model.joint(f"{joint}{side}_joint").qposadr[0]] = angle
-            mujoco.mj_forward(model, data)
-            return bool(np.any(data.contact.geom[:data.ncon] == floor))
-
-        low, high = -1.0, 3.0  # touching at low, in the air at high
-        while high - low > 1e-6:
-            middle = (low + high) / 2
-            low, high = (middle, high) if place(middle) else (low, middle)
-        place(low)
-        return self.description.state_from_snapshots(self.description.snapshot(data)[None])
-
-
-@pytest.fixture(scope="module")
-def walker():
-    poser = WalkerPoser()
-    yield poser
-    poser.env.close()
 
 
 def test_walker_kneel_and_crouch_are_told_apart_on_real_contacts(walker):

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from rewardsmith.designers.offline.body_parts import (
     asked_rise,
+    knee_contacts,
     named_parts,
     reads_as_jump,
     side_of,
@@ -144,7 +145,9 @@ def compose(intent: TaskIntent, description: EnvDescription, text: str = "",
     tall = bool(h and h >= TALL_BODY_M)
     contacts = description.contact_names
     feet = named_parts(description, contacts, "foot")
-    shins = named_parts(description, contacts, "shin")
+    # Per leg, the contacts that put its knee down: MuJoCo reports whichever of the shin and
+    # thigh is thicker at the knee (on Walker2d only the thigh), so either one counts.
+    knees = knee_contacts(description)
     behaviours = list(intent.behaviours)
     unsupported = sorted({m.group(0) for m in re.finditer(_UNSUPPORTED, t)})
     if unsupported:
@@ -297,9 +300,11 @@ def compose(intent: TaskIntent, description: EnvDescription, text: str = "",
             limb_used, mode = True, "one"
         else:
             limb_used, mode = limb_used or intent.limb in ("knee", "shin", "leg"), "reward"
-        if len(shins) == 2:
+        if len(knees) == 2:
+            partners = {"partners": [k[1] for k in knees]} if all(len(k) == 2 for k in knees) \
+                else {}
             terms.append(TermChoice("knees", "contact", 1.0, "task", {},
-                                    {"bodies": shins, "mode": mode}))
+                                    {"bodies": [k[0] for k in knees], **partners, "mode": mode}))
         else:
             dropped.append("the knees on the floor (no two shin contacts in the description)")
         terms.append(TermChoice("upright", "upright", 1.0))
@@ -309,7 +314,7 @@ def compose(intent: TaskIntent, description: EnvDescription, text: str = "",
         terms.append(TermChoice("height", "height", 1.0, "task",
                                 {"target": (1 - KNEE_H) * h, "width": 0.5 * (HIP_H - KNEE_H) * h},
                                 {"shape": "gaussian"}))
-        allowed = set(shins) | set(feet)  # kneeling: only shins (knees) and feet touch
+        allowed = set(sum(knees, [])) | set(feet)  # kneeling: only knees and feet touch
     if "sit" in behaviours:
         terms.append(TermChoice("upright", "upright", 1.0))
         # Sitting on the floor, the hip joint is about a pelvis's thickness (0.1 h) above it

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 AXES = {"x": 0, "y": 1, "z": 2}
-NAME_KEYS = ("joints", "bodies", "over")  # options that hold names from the description
+# Options that hold names from the description (``usable`` and ``TermChoice`` check them).
+NAME_KEYS = ("joints", "bodies", "over", "partners")
 _RESERVED = {"np", "math", "state", "action", "next_state", "components", "total"}
 
 
@@ -116,6 +117,9 @@ def _joint_target(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
 
 def _contact(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
     flags = [f"next_state.contacts[{n!r}]" for n in _names(o["bodies"])]
+    if o.get("partners"):  # a body is down when it or its partner is (a knee: shin or thigh)
+        flags = [f"np.logical_or({flag}, next_state.contacts[{n!r}])"
+                 for flag, n in zip(flags, _names(o["partners"]), strict=True)]
     stacked = f"np.stack([{', '.join(flags)}], axis=1)"
     mode = o.get("mode")
     if mode == "penalty":  # any of them down costs 1
@@ -204,6 +208,8 @@ TERMS: dict[str, Term] = {t.key: t for t in [
          "(penalty), minus 'all at once' (not_all) or 1 when exactly one touches (one)",
          ("contacts",), _contact,
          options={"bodies": "contact names from the description",
+                  "partners": "optional, one partner contact per body: that body counts as "
+                              "down when it or its partner touches (a knee: shin or thigh)",
                   "mode": "reward, penalty, not_all or one"}),
     Term("rotation", "torso angular velocity about one axis (rad/s): flips (y) and spins (z)",
          ("torso_angular_velocity",), _rotation,
