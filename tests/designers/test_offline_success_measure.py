@@ -141,3 +141,16 @@ def test_what_stays_inexpressible_is_refused_plainly(text, env_id, words):
     with pytest.raises(MeasureNotExpressible, match="--fitness FILE") as error:
         compose_success_measure(text, get_description(env_id))
     assert words in str(error.value)
+
+
+@pytest.mark.parametrize("env_id, expected", [
+    ("HalfCheetah-v5", [["bshin", "bthigh"], ["fshin", "fthigh"]]),
+    ("Walker2d-v5", [["leg", "thigh"], ["leg_left", "thigh_left"]]),
+    ("Humanoid-v5", [["right_shin", "right_thigh"], ["left_shin", "left_thigh"]]),
+])
+def test_each_knee_pairs_its_shin_with_its_own_thigh(env_id, expected):
+    # No side named (HalfCheetah): the back shin goes with the back thigh, not the first thigh.
+    from rewardsmith.designers.offline.body_parts import knee_contacts
+    from rewardsmith.envs.registry import get_description
+
+    assert knee_contacts(get_description(env_id)) == expected

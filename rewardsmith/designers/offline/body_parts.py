@@ -10,6 +10,7 @@ the floor, the rise a jump asks for, and "hop in place" read as a jump.
 
 from __future__ import annotations
 
+import os
 import re
 
 from rewardsmith.envs.descriptions import EnvDescription
@@ -41,7 +42,8 @@ def knee_contacts(description: EnvDescription) -> list[list[str]]:
     down, and which one the simulator reports depends on which is thicker there: on Walker2d
     the thigh (radius 0.05 m against the shin's 0.04 m), so its shins never touch the floor
     while a knee rests on it. Parts are found by name or doc (:func:`named_parts`) and paired
-    by side (:func:`side_of`).
+    by side (:func:`side_of`); where no side is named (HalfCheetah's ``bshin``/``bthigh`` and
+    ``fshin``/``fthigh``), by the longest shared start of the names.
     """
     if "contacts" not in description.field_names:
         return []
@@ -50,7 +52,9 @@ def knee_contacts(description: EnvDescription) -> list[list[str]]:
     knees = []
     for shin in named_parts(description, contacts, "shin"):
         side = side_of(description, shin)
-        knees.append([shin, *[t for t in thighs if side_of(description, t) == side][:1]])
+        same_side = [t for t in thighs if side_of(description, t) == side]
+        same_side.sort(key=lambda t: -len(os.path.commonprefix([shin, t])))  # stable sort
+        knees.append([shin, *same_side[:1]])
     return knees
 
 
