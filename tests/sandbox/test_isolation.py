@@ -149,7 +149,7 @@ def test_what_the_worker_sees(tmp_path, transitions):
         package_top = Path(rewardsmith.__file__).resolve().parts[1]  # /work, or CI's clone
         assert "home" not in info["root"] and package_top in info["root"]  # read-only
         assert info["root_home"] in ([], [".pyenv"]) or isinstance(info["root_home"], str)
-        assert not (Path("/tmp/probe").exists() and Path("/tmp/probe").read_text() == "x")
+        assert not (Path("/tmp/probe").is_file() and Path("/tmp/probe").read_text() == "x")
     if REPORT.drop_uid:
         assert info["uid"] >= 200_000
         assert info["status"]["NoNewPrivs"] == "1"
