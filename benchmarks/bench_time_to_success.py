@@ -51,6 +51,8 @@ ARMS = {
                                        "n_epochs": 10, "learning_rate": 8.25e-05}},
     "b512e5_n16": {"HalfCheetah-v5": {"n_envs": 16, "n_steps": 128, "batch_size": 512,
                                       "n_epochs": 5, "learning_rate": 8.25e-05}},
+    "hopper_n16": {"Hopper-v5": {"n_envs": 16, "n_steps": 128, "batch_size": 128,
+                                 "learning_rate": 2e-04}},
     "after_net128": {"HalfCheetah-v5": {"policy_kwargs": {**_ZOO_NET, "net_arch": {
         "pi": [128, 128], "vf": [128, 128]}}}},
 }
