@@ -50,7 +50,14 @@ def _start_design(server: FakeOpenAIServer, out: Path) -> subprocess.Popen:
                 "--base-url", server.base_url, "--model", "fake-model", "--candidates", "2",
                 "--iterations", "2", "--steps", "2048", "--workers", "2", "--out", str(out))
     return subprocess.Popen(argv, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True, preexec_fn=_default_sigint)
+
+
+def _default_sigint() -> None:
+    """Ctrl-C as on a terminal: a test run started in the background (``cmd &`` in a script)
+    inherits SIGINT ignored, and a Python started with SIGINT ignored never raises
+    KeyboardInterrupt, so the run would finish instead of stopping."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for(condition, proc: subprocess.Popen, timeout: float = 240.0) -> None:
