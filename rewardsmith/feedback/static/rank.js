@@ -123,6 +123,13 @@ async function submit() {
 }
 
 function finish() {
+  // The server stops once it has the answer: unload the looping videos, or the browser keeps
+  // asking a server that is gone for their bytes (and logs "connection refused").
+  for (const video of document.querySelectorAll("video")) {
+    video.pause();
+    video.removeAttribute("src");
+    video.load();
+  }
   state.done = true;
   setStatus("");
   $("answer").hidden = true;
