@@ -222,7 +222,7 @@ class _Run:
     def execute(self, ex: Executor, t0: float) -> EvaluationReport:
         self.post({"event": "evaluation_start", "task": self.task_id, "env": self.env_id,
                    "budget": self.budget, "rungs": self.targets, "workers": ex.workers,
-                   "entrants": self._planned_entrants(),
+                   "entrants": self.halving.planned_entrants(len(self.candidates)),
                    "candidates": [c.id for c in self.candidates]})
         entrants = [c.id for c in self.candidates]
         decisions = read_record(self.out_dir / HALVING_JSON) or {}
@@ -286,13 +286,6 @@ class _Run:
                    "env_steps": report.env_steps, "jobs_run": self.jobs_run})
         self.pump()
         return report
-
-    def _planned_entrants(self) -> list[int]:
-        """How many candidates each rung trains when none fails (the live table's estimate)."""
-        counts = [len(self.candidates)]
-        for _ in self.targets[1:]:
-            counts.append(self.halving.n_keep(counts[-1]))
-        return counts
 
     def _entry(self, cid: str, r: int) -> RungEntry:
         rec = self.dirs[cid].rung_record(r) or {"ok": False}

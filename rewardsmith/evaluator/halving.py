@@ -104,6 +104,13 @@ class HalvingConfig:
         """How many of ``n_entered`` candidates go on to the next rung."""
         return min(n_entered, max(self.min_keep, math.floor(n_entered / self.eta)))
 
+    def planned_entrants(self, n_candidates: int) -> list[int]:
+        """How many candidates enter each rung when none fails (the live table's estimate)."""
+        counts = [n_candidates]
+        for _ in self.rungs[1:]:
+            counts.append(self.n_keep(counts[-1]))
+        return counts
+
     def expected_cost(self, n_candidates: int) -> float:
         """Budget fractions spent on ``n_candidates`` when none fails (sum over candidates)."""
         cost, n, done = 0.0, n_candidates, 0.0

@@ -170,3 +170,9 @@ def test_preference_ranking_must_be_a_permutation():
 def test_order_from_best_worst():
     assert order_from_best_worst(["a", "b", "c", "d"], "c", "a") == ["c", "b", "d", "a"]
     assert order_from_best_worst(["a"], "a", "a") == ["a"]
+
+
+def test_planned_entrants_follow_n_keep_per_rung():
+    assert HalvingConfig().planned_entrants(4) == [4, 2, 1]
+    assert HalvingConfig(min_keep=2).planned_entrants(6) == [6, 3, 2]
+    assert HalvingConfig.full_budget().planned_entrants(5) == [5]
