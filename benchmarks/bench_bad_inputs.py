@@ -62,7 +62,8 @@ from rich.text import Text  # noqa: E402
 
 from rewardsmith import run_dir as layout  # noqa: E402
 from rewardsmith.plain_text import plain_text  # noqa: E402
-from rewardsmith.run_dir import RunDir, write_bytes, write_json, write_text  # noqa: E402
+from rewardsmith.run_dir import RunDir  # noqa: E402
+from rewardsmith.safe_files import write_bytes, write_json, write_text  # noqa: E402
 from rewardsmith.testing.fake_openai import FakeOpenAIServer  # noqa: E402
 
 # What a hostile candidate or LLM puts in a text: clipboard write (OSC 52), clear screen, window

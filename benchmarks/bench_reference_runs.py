@@ -40,7 +40,7 @@ from table_reference_runs import COLUMNS, RESULTS_FILE, builtin_tasks, task_rows
 
 from rewardsmith.errors import CorruptRunFile  # noqa: E402
 from rewardsmith.results.reference_runs import load_reference_runs, parse_runs  # noqa: E402
-from rewardsmith.run_dir import read_json, write_json  # noqa: E402
+from rewardsmith.safe_files import read_json, write_json  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 ABOUT = ("The reference reward of each built-in task trained at its default budget with the "

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from rewardsmith import run_dir
+from rewardsmith import run_dir, safe_files
 from rewardsmith.errors import CorruptRunFile, RewardsmithError
 from rewardsmith.evaluator.candidate_dir import read_record
 from rewardsmith.feedback.ranking import Ranking
-from rewardsmith.run_dir import RunDir, read_json, write_bytes, write_json, write_text
+from rewardsmith.run_dir import RunDir
+from rewardsmith.safe_files import read_json, write_bytes, write_json, write_text
 
 PACKAGE = Path(run_dir.__file__).parent
 
@@ -170,7 +171,7 @@ def test_read_json_refuses_a_file_larger_than_the_cap(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / run_dir.METRICS_JSON
     path.write_text(json.dumps({"evals": list(range(1000))}))
-    monkeypatch.setattr(run_dir, "MAX_JSON_BYTES", 1000)
+    monkeypatch.setattr(safe_files, "MAX_JSON_BYTES", 1000)
     with pytest.raises(CorruptRunFile, match="more than the 1,000"):
         read_json(path)
 

@@ -198,7 +198,8 @@ def check_resumable(run: RunDir) -> None:
 
     from rewardsmith.designers.candidates import CandidateRecord
     from rewardsmith.feedback.sources import ScoredCandidate
-    from rewardsmith.run_dir import CANDIDATE_PREFIX, ITERATION_PREFIX, read_json
+    from rewardsmith.run_dir import CANDIDATE_PREFIX, ITERATION_PREFIX
+    from rewardsmith.safe_files import read_json
 
     scored_keys = {f.name for f in fields(ScoredCandidate)}
     record_keys = {f.name for f in fields(CandidateRecord)}

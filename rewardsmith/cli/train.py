@@ -22,7 +22,8 @@ from rich.table import Table
 from rewardsmith.cli._console import safe as escape
 from rewardsmith.cli._console import writable_folder
 from rewardsmith.errors import RewardsmithError
-from rewardsmith.run_dir import METRICS_JSON, POLICY_ZIP, VECNORMALIZE_PKL, read_json
+from rewardsmith.run_dir import METRICS_JSON, POLICY_ZIP, VECNORMALIZE_PKL
+from rewardsmith.safe_files import read_json
 
 MAX_N_ENVS = 256  # more parallel envs than this is a typo, not a plan (each is a MuJoCo model)
 MAX_REWARD_BYTES = 1 << 20  # the static check allows 64 kB; a bigger file is not a reward

@@ -13,16 +13,8 @@ from typing import Any
 
 from rewardsmith.designers.base import Designer, DesignRequest, Draft
 from rewardsmith.designers.critic import Critic
-from rewardsmith.run_dir import (
-    CANDIDATE_JSON,
-    CRITIC_JSON,
-    REWARD_PY,
-    RunDir,
-    read_json,
-    smoke_dir,
-    write_json,
-    write_text,
-)
+from rewardsmith.run_dir import CANDIDATE_JSON, CRITIC_JSON, REWARD_PY, RunDir, smoke_dir
+from rewardsmith.safe_files import read_json, write_json, write_text
 
 
 @dataclass

@@ -31,12 +31,10 @@ from rewardsmith.run_dir import (
     REWARD_PY,
     SANDBOX_DIR,
     STATUS_JSON,
-    read_json,
     rung_dir,
     rung_json,
-    write_json,
-    write_text,
 )
+from rewardsmith.safe_files import read_json, write_json, write_text
 from rewardsmith.sandbox.outputs import RUNG_OUTPUTS, copy_outputs
 from rewardsmith.sandbox.runner import SandboxResult
 
@@ -304,7 +302,7 @@ def read_record(path: Path) -> Any:
     """A resume record of the evaluator (``status.json``, ``rung_<r>.json``, ``analysis.json``,
     ``halving.json``), or None when it is missing *or corrupt*.
 
-    Unlike :func:`rewardsmith.run_dir.read_json`, which stops on a corrupt file, a bad record
+    Unlike :func:`rewardsmith.safe_files.read_json`, which stops on a corrupt file, a bad record
     here only means "not done": each one caches work the evaluator can redo (the rungs train
     again, the analysis reruns, halving decides again), so redoing it beats stopping the run and
     asking the user to delete the file. The skipped file is named in a warning.

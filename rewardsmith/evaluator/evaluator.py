@@ -46,14 +46,8 @@ from rewardsmith.evaluator.candidate_dir import (
 from rewardsmith.evaluator.executors import Executor, Job, make_executor
 from rewardsmith.evaluator.halving import HalvingConfig, RankFn, RungEntry, promote, rank_entries
 from rewardsmith.evaluator.live import EventLog, LiveTable
-from rewardsmith.run_dir import (
-    EVENTS_LOG,
-    HALVING_JSON,
-    REPORT_JSON,
-    VIDEO_MP4,
-    rung_dir,
-    write_json,
-)
+from rewardsmith.run_dir import EVENTS_LOG, HALVING_JSON, REPORT_JSON, VIDEO_MP4, rung_dir
+from rewardsmith.safe_files import write_json
 from rewardsmith.sandbox.isolation import IsolationLimits
 from rewardsmith.sandbox.runner import SandboxResult
 

@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from rewardsmith.errors import RewardsmithError
-from rewardsmith.run_dir import read_json, write_text
+from rewardsmith.safe_files import read_json, write_text
 
 RankingSource = Literal["human", "synthetic", "terminal"]
 
@@ -137,7 +137,7 @@ class Ranking(BaseModel):
 
         Raises:
             FileNotFoundError: the file does not exist.
-            CorruptRunFile: the file is not JSON (see :func:`rewardsmith.run_dir.read_json`).
+            CorruptRunFile: the file is not JSON (see :func:`rewardsmith.safe_files.read_json`).
             RankingError: the file is JSON but not a valid ranking; the message names the file.
         """
         path = Path(path)

@@ -16,7 +16,8 @@ from typing import Any
 from rewardsmith.errors import RewardsmithError
 from rewardsmith.feedback.oracle import SyntheticOracle
 from rewardsmith.feedback.ranking import Ranking, RankingCandidate
-from rewardsmith.run_dir import RANKING_JSON, RANKING_REQUEST_JSON, write_json
+from rewardsmith.run_dir import RANKING_JSON, RANKING_REQUEST_JSON
+from rewardsmith.safe_files import write_json
 from rewardsmith.templates import render_template
 
 FEEDBACK_KINDS = ("reflection", "preference", "synthetic")

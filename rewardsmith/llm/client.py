@@ -27,19 +27,10 @@ from typing import Any, Self
 from rewardsmith.llm.budget import check_budget
 from rewardsmith.llm.config import LLMConfig
 from rewardsmith.llm.errors import LLMError
+from rewardsmith.llm.failures import ReplyFault, backoff_delay, fault_name, is_retryable, is_timeout
 from rewardsmith.llm.litellm_transport import LiteLLMTransport
 from rewardsmith.llm.record import RecordStore, build_record, cache_key, count, now_iso
-from rewardsmith.llm.transport import (
-    ATTEMPT_ERRORS,
-    Completion,
-    OpenAITransport,
-    ReplyFault,
-    Transport,
-    backoff_delay,
-    fault_name,
-    is_retryable,
-    is_timeout,
-)
+from rewardsmith.llm.transport import ATTEMPT_ERRORS, Completion, OpenAITransport, Transport
 from rewardsmith.llm.types import ChatRequest, HTTPResult, LLMReply, LLMTotals, LLMUsage
 from rewardsmith.plain_text import plain_text
 

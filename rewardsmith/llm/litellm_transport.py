@@ -29,15 +29,10 @@ from typing import Any
 
 from rewardsmith.llm.config import LLMConfig
 from rewardsmith.llm.errors import LLMConfigError, LLMError
+from rewardsmith.llm.failures import ErrorHints, ReplyFault, to_llm_error
 from rewardsmith.llm.pricing import COST_FROM_LITELLM, CostEstimate, table_cost
 from rewardsmith.llm.providers import INSTALL_HINT, OPENAI_PROVIDER, provider_of
-from rewardsmith.llm.transport import (
-    Completion,
-    ErrorHints,
-    ReplyFault,
-    completion_from_data,
-    to_llm_error,
-)
+from rewardsmith.llm.transport import Completion, completion_from_data
 
 logger = logging.getLogger(__name__)
 

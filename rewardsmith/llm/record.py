@@ -7,7 +7,7 @@ timestamps. Reading the folder back gives a cache keyed by
 :func:`cache_key`, so a resumed run that asks the same questions never pays twice, and a human
 can read exactly what the LLM was told and answered.
 
-Files are written with :func:`rewardsmith.run_dir.write_json` (a temporary name, fsync, rename),
+Files are written with :func:`rewardsmith.safe_files.write_json` (a temporary name, fsync, rename),
 so a crash never leaves a half-written record that a resume would trust.
 """
 
@@ -24,7 +24,7 @@ from typing import Any
 
 from rewardsmith.errors import CorruptRunFile
 from rewardsmith.llm.types import HTTPResult
-from rewardsmith.run_dir import read_json, write_json
+from rewardsmith.safe_files import read_json, write_json
 
 logger = logging.getLogger(__name__)
 

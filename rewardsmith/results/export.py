@@ -30,7 +30,7 @@ import numpy as np
 
 from rewardsmith.ast_parse import parse
 from rewardsmith.errors import RewardsmithError
-from rewardsmith.run_dir import read_json, write_text
+from rewardsmith.safe_files import read_json, write_text
 from rewardsmith.templates import render_result_template
 
 _LOCOMOTION_PARTS = {"qpos", "qvel", "xpos", "torso_quat", "contact"}

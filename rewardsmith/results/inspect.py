@@ -39,8 +39,8 @@ from rewardsmith.run_dir import (
     candidate_id,
     candidate_index,
     iteration_name,
-    read_json,
 )
+from rewardsmith.safe_files import read_json
 
 _STATES = {"done": "trained", "stopped": "stopped early", "failed": "failed"}
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from rewardsmith.errors import CorruptRunFile
 from rewardsmith.plain_text import finite_number, plain_text
-from rewardsmith.run_dir import read_json
+from rewardsmith.safe_files import read_json
 
 ENV_VAR = "REWARDSMITH_REFERENCE_RUNS"
 RELATIVE_PATH = Path("benchmarks") / "results" / "reference_runs.json"

@@ -30,7 +30,8 @@ from rewardsmith.errors import CorruptRunFile
 from rewardsmith.plain_text import finite_number, plain_text
 from rewardsmith.results.inspect import CandidateView, RunView, inspect_run
 from rewardsmith.results.render import cell_text
-from rewardsmith.run_dir import METRICS_JSON, REPORT_HTML, RunDir, read_json, write_text
+from rewardsmith.run_dir import METRICS_JSON, REPORT_HTML, RunDir
+from rewardsmith.safe_files import read_json, write_text
 from rewardsmith.templates import render_result_template
 
 _STATE_COLOURS = {"trained": "#2563eb", "stopped early": "#d97706", "accepted": "#64748b"}

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from rewardsmith.errors import CorruptRunFile
-from rewardsmith.run_dir import read_json
+from rewardsmith.safe_files import read_json
 
 logger = logging.getLogger("rewardsmith.results.inspect")  # where these warnings always came from
 

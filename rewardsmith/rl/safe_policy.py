@@ -39,13 +39,8 @@ from stable_baselines3.common.vec_env import VecNormalize
 from rewardsmith.errors import CorruptRunFile, RewardsmithError
 from rewardsmith.rl.hyperparams import hyperparams
 from rewardsmith.rl.policy import algo_class
-from rewardsmith.run_dir import (
-    POLICY_WEIGHTS_PT,
-    VECNORMALIZE_JSON,
-    read_json,
-    write_bytes,
-    write_text,
-)
+from rewardsmith.run_dir import POLICY_WEIGHTS_PT, VECNORMALIZE_JSON
+from rewardsmith.safe_files import read_json, write_bytes, write_text
 
 FORMAT = "rewardsmith.vecnormalize/1"
 MAX_WEIGHTS_BYTES = 64 << 20  # the largest MLP here (Humanoid, 256x256) is about 2 MB

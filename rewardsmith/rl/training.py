@@ -25,7 +25,8 @@ from rewardsmith.rl.policy import NORMALIZER_FILE, POLICY_FILE, algo_class, load
 from rewardsmith.rl.reward_program import RewardProgram, load_reward
 from rewardsmith.rl.safe_policy import save_safe_policy
 from rewardsmith.rl.wrappers import VecRewardWrapper
-from rewardsmith.run_dir import METRICS_JSON, VIDEO_MP4, write_text
+from rewardsmith.run_dir import METRICS_JSON, VIDEO_MP4
+from rewardsmith.safe_files import write_text
 
 N_EVALS = 10
 

@@ -26,7 +26,8 @@ from rewardsmith.run.best import BestTracker
 from rewardsmith.run.config import DesignConfig, make_config
 from rewardsmith.run.fitness import FitnessSetup
 from rewardsmith.run.loop import DesignLoop
-from rewardsmith.run_dir import RunDir, read_json, versions, write_json
+from rewardsmith.run_dir import RunDir, versions
+from rewardsmith.safe_files import read_json, write_json
 
 DEFAULT_TASK = "cheetah-run-backwards"
 

@@ -29,11 +29,8 @@ from rewardsmith.run_dir import (
     VIDEO_MP4,
     RunDir,
     candidate_index,
-    read_json,
-    write_bytes,
-    write_json,
-    write_text,
 )
+from rewardsmith.safe_files import read_json, write_bytes, write_json, write_text
 from rewardsmith.templates import render_template
 
 # What each file of best/ is and whether it is safe to load (best/README.md).

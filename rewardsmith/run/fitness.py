@@ -24,7 +24,8 @@ from rewardsmith.envs.tasks import Task, written_task
 from rewardsmith.errors import RewardContractError, RewardsmithError
 from rewardsmith.plain_text import plain_text
 from rewardsmith.run.config import DesignConfig
-from rewardsmith.run_dir import FITNESS_PY, RunDir, read_json, write_json, write_text
+from rewardsmith.run_dir import FITNESS_PY, RunDir
+from rewardsmith.safe_files import read_json, write_json, write_text
 from rewardsmith.sandbox.fitness_test import run_fitness_smoke_test
 
 MAX_FITNESS_BYTES = 64 << 10

@@ -20,15 +20,8 @@ from rewardsmith.feedback.analyzer import analyze
 from rewardsmith.feedback.source import FeedbackSource
 from rewardsmith.run.best import BestTracker
 from rewardsmith.run.config import DesignConfig
-from rewardsmith.run_dir import (
-    METRICS_JSON,
-    VIDEO_MP4,
-    RunDir,
-    candidate_index,
-    read_json,
-    write_json,
-    write_text,
-)
+from rewardsmith.run_dir import METRICS_JSON, VIDEO_MP4, RunDir, candidate_index
+from rewardsmith.safe_files import read_json, write_json, write_text
 
 EventFn = Callable[[dict[str, Any]], None]
 

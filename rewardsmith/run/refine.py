@@ -11,7 +11,8 @@ from typing import Any
 from rewardsmith.errors import CorruptRunFile, RewardsmithError
 from rewardsmith.feedback.sources import ScoredCandidate, text_feedback
 from rewardsmith.run.api import resume
-from rewardsmith.run_dir import RunDir, candidate_id, iteration_name, read_json, write_json
+from rewardsmith.run_dir import RunDir, candidate_id, iteration_name
+from rewardsmith.safe_files import read_json, write_json
 
 
 def _chosen(run: RunDir, candidate: str | None) -> tuple[int, dict[str, Any]]:

@@ -36,8 +36,8 @@ from rewardsmith.run_dir import (
     TENSORBOARD_DIR,
     VECNORMALIZE_JSON,
     VIDEO_MP4,
-    write_bytes,
 )
+from rewardsmith.safe_files import write_bytes
 from rewardsmith.sandbox.shapes import (
     TRAIN_METRICS,
     VECNORMALIZE_STATS,

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from rewardsmith.run_dir import RunDir, write_json, write_text
+from rewardsmith.run_dir import RunDir
+from rewardsmith.safe_files import write_json, write_text
 from rewardsmith.testing import FakeOpenAIServer
 
 pytestmark = pytest.mark.timeout(300)

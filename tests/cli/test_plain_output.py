@@ -24,7 +24,8 @@ from rich.console import Console
 from rewardsmith.cli._progress import TrainingProgress
 from rewardsmith.evaluator.live import LiveTable
 from rewardsmith.plain_text import plain_text
-from rewardsmith.run_dir import RunDir, write_json, write_text
+from rewardsmith.run_dir import RunDir
+from rewardsmith.safe_files import write_json, write_text
 from rewardsmith.testing import FakeOpenAIServer, Rule
 
 pytestmark = pytest.mark.timeout(180)

@@ -17,7 +17,7 @@ from rewardsmith.designers.base import DesignRequest, Draft
 from rewardsmith.designers.llm import LLMDesigner
 from rewardsmith.envs.registry import get_description
 from rewardsmith.llm import LLMClient, LLMConfig, LLMConfigError, LLMError
-from rewardsmith.run_dir import write_json
+from rewardsmith.safe_files import write_json
 from rewardsmith.testing.fake_openai import BROKEN_REPLIES, FakeOpenAIServer, Rule
 
 pytestmark = pytest.mark.timeout(60)

@@ -20,7 +20,8 @@ from rewardsmith.errors import CorruptRunFile
 from rewardsmith.results.inspect import inspect_run
 from rewardsmith.results.render import render_run
 from rewardsmith.results.report import report_run
-from rewardsmith.run_dir import RunDir, write_bytes, write_json, write_text
+from rewardsmith.run_dir import RunDir
+from rewardsmith.safe_files import write_bytes, write_json, write_text
 
 pytestmark = pytest.mark.timeout(120)
 

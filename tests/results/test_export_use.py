@@ -16,7 +16,8 @@ from rewardsmith.cli import app
 from rewardsmith.envs.registry import get_task
 from rewardsmith.results.export import export_run
 from rewardsmith.results.report import report_run
-from rewardsmith.run_dir import RunDir, write_json
+from rewardsmith.run_dir import RunDir
+from rewardsmith.safe_files import write_json
 
 runner = CliRunner()
 TASK = get_task("pendulum-balance")

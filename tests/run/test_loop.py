@@ -25,7 +25,8 @@ from rewardsmith.feedback.source import PreferenceSource, ReflectionSource
 from rewardsmith.run.best import BestTracker
 from rewardsmith.run.config import DesignConfig
 from rewardsmith.run.loop import DesignLoop
-from rewardsmith.run_dir import RunDir, read_json, write_json
+from rewardsmith.run_dir import RunDir
+from rewardsmith.safe_files import read_json, write_json
 
 TASK = get_task("pendulum-balance")
 

@@ -443,7 +443,8 @@ def test_best_gets_the_safe_files_and_a_readme_and_never_the_pickles(tmp_path):
 
     from rewardsmith.envs.registry import get_task
     from rewardsmith.run.best import BestTracker
-    from rewardsmith.run_dir import RunDir, write_json
+    from rewardsmith.run_dir import RunDir
+    from rewardsmith.safe_files import write_json
 
     run = RunDir(tmp_path / "run")
     write_json(run.run_json, {"config": {"env_id": "InvertedPendulum-v5", "env_kwargs": {}}})
@@ -480,7 +481,8 @@ def test_best_gets_the_safe_files_and_a_readme_and_never_the_pickles(tmp_path):
 def test_export_refuses_a_best_entry_whose_fields_could_break_out_of_the_docstring(tmp_path):
     from rewardsmith.errors import RewardsmithError
     from rewardsmith.results.export import export_run
-    from rewardsmith.run_dir import RunDir, write_json
+    from rewardsmith.run_dir import RunDir
+    from rewardsmith.safe_files import write_json
 
     run = RunDir(tmp_path / "run")
     run.root.mkdir()
