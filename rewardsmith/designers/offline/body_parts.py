@@ -21,6 +21,10 @@ JUMP_HEIGHT = r"(\d+(?:\.\d+)?)\s*(cm|m|metres?|meters?)\s+(high|up|into the air
 # No height asked: a fifth of the standing height lifts the feet clear of the floor by about a
 # foot's length on every body here.
 DEFAULT_RISE = 0.2
+# Taller than this standing, a body's torso up axis is its spine on two legs (humanoid, walker,
+# hopper): it kneels, sits or lies on its back like a person, and lying down turns that axis
+# horizontal. Shorter bodies (ant, cheetah) stand with the torso flat.
+TALL_BODY_M = 1.0
 
 
 def named_parts(description: EnvDescription, names: list[str], word: str) -> list[str]:

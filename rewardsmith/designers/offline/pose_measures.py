@@ -12,7 +12,12 @@ body whose state has no torso (InvertedPendulum) the only pose is a balanced pol
 
 from __future__ import annotations
 
-from rewardsmith.designers.offline.body_parts import knee_contacts, named_parts, side_of
+from rewardsmith.designers.offline.body_parts import (
+    TALL_BODY_M,
+    knee_contacts,
+    named_parts,
+    side_of,
+)
 from rewardsmith.designers.offline.measure_writing import (
     POSE_THRESHOLD,
     Measure,
@@ -25,10 +30,6 @@ from rewardsmith.designers.offline.measure_writing import (
 )
 from rewardsmith.envs.descriptions import EnvDescription
 from rewardsmith.envs.intent import EnvFacts, TaskIntent
-
-# Taller than this standing, a body's torso up axis is its spine (humanoid, walker, hopper):
-# lying down turns it horizontal. Shorter bodies (ant, cheetah) stand with the torso flat.
-TALL_BODY_M = 1.0
 
 
 def balance(intent: TaskIntent, m: Measure, facts: EnvFacts) -> float:

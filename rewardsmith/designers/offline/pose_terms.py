@@ -12,7 +12,12 @@ from __future__ import annotations
 
 import re
 
-from rewardsmith.designers.offline.body_parts import knee_contacts, named_parts, side_of
+from rewardsmith.designers.offline.body_parts import (
+    TALL_BODY_M,
+    knee_contacts,
+    named_parts,
+    side_of,
+)
 from rewardsmith.designers.offline.terms import TermChoice
 from rewardsmith.envs.descriptions import EnvDescription
 from rewardsmith.envs.intent import EnvFacts, TaskIntent
@@ -25,7 +30,6 @@ from rewardsmith.envs.intent import EnvFacts, TaskIntent
 KNEE_H = 0.36  # 0.28 / 0.78: the knee's height above the floor (shin plus foot)
 HIP_H = 0.68  # 0.53 / 0.78: the hip joint's height
 UPPER_ARM = 0.24  # 0.19 / 0.78: shoulder to elbow
-TALL_BODY_M = 1.0
 
 
 def add_pose_terms(intent: TaskIntent, description: EnvDescription, facts: EnvFacts,
