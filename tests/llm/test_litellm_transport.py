@@ -244,10 +244,14 @@ def test_a_timeout_is_retried_then_raises_a_clear_error(tmp_path):
                                            r"[\d.]+ s\).*--timeout") as info:
             client.chat(MESSAGES)
         assert len(srv.chat_requests) == 2
-        assert info.value.fault == "timeout" and srv.base_url in str(info.value)
+        # litellm's own timeout and the client's wall deadline both stop a silent server; on a
+        # loaded machine litellm's first call (its lazy set-up) can lose that race: both are
+        # timeouts, named by which clock fired first
+        timeouts = {"timeout", "body_timeout"}
+        assert info.value.fault in timeouts and srv.base_url in str(info.value)
     (record,) = records(tmp_path)
     assert record["status"] == "error" and record["transport"] == "litellm"
-    assert [a["outcome"] for a in record["attempts"]] == ["timeout", "timeout"]
+    assert [a["outcome"] in timeouts for a in record["attempts"]] == [True, True]
 
 
 @needs_litellm
