@@ -53,6 +53,9 @@ ARMS = {
                                       "n_epochs": 5, "learning_rate": 8.25e-05}},
     "hopper_n16": {"Hopper-v5": {"n_envs": 16, "n_steps": 128, "batch_size": 128,
                                  "learning_rate": 2e-04}},
+    # rl-zoo3's Hopper values as rl-zoo3 runs them: one env (the 4-env "before"/"after" stand
+    # still at 500k steps, in this package and in plain SB3 on gymnasium's own reward alike)
+    "hopper_n1": {"Hopper-v5": {"n_envs": 1}},
     "after_net128": {"HalfCheetah-v5": {"policy_kwargs": {**_ZOO_NET, "net_arch": {
         "pi": [128, 128], "vf": [128, 128]}}}},
 }
