@@ -26,6 +26,9 @@ from rewardsmith.envs.descriptions import EnvDescription
 from rewardsmith.envs.intent import parse_feedback, parse_task
 
 _SEARCHABLE_IN_TASK = {"width", "sharpness", "offset"}  # a user-given speed or height stays put
+# A component under this share of an episode's total reward magnitude paid nothing to speak of
+# (the reflection reports it as "0% of the total magnitude").
+SILENT_SHARE = 0.01
 
 
 @dataclass
@@ -200,6 +203,7 @@ class OfflineDesigner:
             centre = [t for t in centre if t.name not in dropped]
             notes.append(f"dropped {', '.join(sorted(dropped))} (found in badly ranked ones)")
         notes += self._rebalance(centre, scored[0][0].component_returns)
+        notes += self._widen_silent(centre, scored[0][0].component_returns)
         names = {t.name for t in centre} | dropped
         extras = [e for e in plan.extras + plan.terms if e.name not in names]
         return centre, notes, sigmas, list({e.name: e for e in extras}.values())
@@ -236,6 +240,32 @@ class OfflineDesigner:
                     t.weight = round_sig(t.weight * 0.5)
             return ["costs outweighed the task terms in the best candidate: costs halved"]
         return []
+
+    @staticmethod
+    def _widen_silent(centre: list[TermChoice], returns: dict[str, float]) -> list[str]:
+        """Double the tolerance of a bump-shaped task term that paid nothing in the best one.
+
+        A bump around a target far from where training starts has no slope there: at rest, a
+        3 m/s target with a 0.75 m/s tolerance pays exp(-16), about 1e-7, so no policy finds it
+        and the shaping terms make the whole return (seen in a held-out run, #15). A wider
+        bump still peaks at the asked target and now slopes towards it from the policy's state.
+        """
+        total = sum(abs(v) for v in returns.values())
+        notes = []
+        for t in centre:
+            bump = t.term == "target_speed" or (
+                t.term == "height" and t.options.get("shape", "gaussian") == "gaussian")
+            if not bump or t.role != "task" or t.name not in returns or total <= 0:
+                continue
+            if abs(returns[t.name]) >= SILENT_SHARE * total:
+                continue
+            width = get_term(t.term).params["width"].clip(round_sig(t.params["width"] * 2.0))
+            if width > t.params["width"]:
+                notes.append(f"{t.name} paid {abs(returns[t.name]) / total:.1%} of the best "
+                             f"candidate's reward: its tolerance widened "
+                             f"{t.params['width']:g} -> {width:g}")
+                t.params["width"] = width
+        return notes
 
     def _sample(self, centre: list[TermChoice], extras: list[TermChoice],
                 sigmas: dict[str, float], rng: np.random.Generator, widen: float,
