@@ -243,12 +243,15 @@ class OfflineDesigner:
 
     @staticmethod
     def _widen_silent(centre: list[TermChoice], returns: dict[str, float]) -> list[str]:
-        """Double the tolerance of a bump-shaped task term that paid nothing in the best one.
+        """Widen a bump-shaped task term that paid nothing in the best candidate.
 
         A bump around a target far from where training starts has no slope there: at rest, a
         3 m/s target with a 0.75 m/s tolerance pays exp(-16), about 1e-7, so no policy finds it
-        and the shaping terms make the whole return (seen in a held-out run, #15). A wider
-        bump still peaks at the asked target and now slopes towards it from the policy's state.
+        and the shaping terms make the whole return (seen in a held-out run, #15). Doubling the
+        tolerance was not enough there (1.5 m/s still pays 0.02 at rest, and four policies
+        stayed still for 75k steps), so a speed bump's tolerance becomes at least the distance
+        from rest to the target speed (exp(-1) at rest); a height bump's doubles. The bump
+        still peaks at the asked target.
         """
         total = sum(abs(v) for v in returns.values())
         notes = []
@@ -259,7 +262,9 @@ class OfflineDesigner:
                 continue
             if abs(returns[t.name]) >= SILENT_SHARE * total:
                 continue
-            width = get_term(t.term).params["width"].clip(round_sig(t.params["width"] * 2.0))
+            reach = abs(t.params["speed"]) if t.term == "target_speed" else 0.0
+            width = get_term(t.term).params["width"].clip(
+                round_sig(max(t.params["width"] * 2.0, reach)))
             if width > t.params["width"]:
                 notes.append(f"{t.name} paid {abs(returns[t.name]) / total:.1%} of the best "
                              f"candidate's reward: its tolerance widened "
