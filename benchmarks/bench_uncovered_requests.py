@@ -456,6 +456,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def partial_path(name: str) -> Path:
+    """Where the cases finished so far are kept while a run of several hours goes on."""
+    return Path(__file__).resolve().parent / "results" / f"{name}.partial.json"
+
+
+def save_partial(name: str, results: list[dict], settings: dict) -> None:
+    """Write the finished cases after each one: a run stopped part-way keeps what it measured
+    (the final table replaces this file)."""
+    path = partial_path(name)
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps({"benchmark": name, "partial": True,
+                                "summary": summarize(results, settings, CASES),
+                                "results": results}, indent=2, default=str))
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     settings = {"candidates": args.candidates, "iterations": args.iterations}
@@ -468,9 +483,11 @@ def main(argv: list[str] | None = None) -> None:
             print(f"--fake-llm: no scripted replies for {', '.join(skipped)}: skipped")
         cases = [c for c in cases if "fitness" in c]
     rows, results = [], []
+    name = results_name([c["name"] for c in cases], args.fake_llm)
     for case in cases:
         result = run_case(case, args.out, settings, args.fake_llm)
         results.append(result)
+        save_partial(name, results, settings)
         if "error" in result:
             rows.append([result["name"], "-", f"error: {result['error'][:80]}", "-", "-",
                          False, result["wall_s"], "-", "-", "-"])
@@ -483,11 +500,12 @@ def main(argv: list[str] | None = None) -> None:
 
     who = "scripted LLM server" if args.fake_llm else "offline designer"
     summary = summarize(results, settings, CASES)
-    report(results_name([c["name"] for c in cases], args.fake_llm),
+    report(name,
            f"Requests no built-in task covers ({who}, headless)",
            ["request", "env", "written fitness", "threshold", "best fitness", "success",
             "wall s", "independent check", "check on random actions", "agrees"], rows,
            {**summary, "results": results})
+    partial_path(name).unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ fails on uniform random actions, passes a body posed as asked and fails one pose
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from bench_uncovered_requests import (
     hopper_slowly_check,
     parse_args,
     results_name,
+    save_partial,
     select_cases,
     summarize,
     walker_1ms_check,
@@ -203,3 +205,15 @@ def test_summary_counts_successes_agreement_and_wall_time():
     assert summary["wall_total_s"] == 601.0 and summary["wall_median_s"] == 150.0
     assert summary["settings"] == {"steps": 4096}
     assert summary["checks_sha256"] == checks_digest(CASES)
+
+
+def test_each_finished_case_is_saved_before_the_next_starts(tmp_path, monkeypatch):
+    # A run of hours stopped part-way (a session's end, Ctrl-C) keeps the cases it finished.
+    import bench_uncovered_requests as bench
+
+    monkeypatch.setattr(bench, "partial_path", lambda name: tmp_path / f"{name}.partial.json")
+    done = [{"name": "trot", "check_success": True, "success": True, "wall_s": 348.0}]
+    save_partial("uncovered_requests", done, {"steps": 150000})
+    saved = json.loads((tmp_path / "uncovered_requests.partial.json").read_text())
+    assert saved["partial"] is True and saved["results"] == done
+    assert saved["summary"]["success_by_independent_check"] == "1/1"
