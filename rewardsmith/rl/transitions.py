@@ -93,3 +93,45 @@ def record_transitions(env_id: str, n_steps: int, seed: int = 0,
         env.close()
     return Transitions(env_id, np.stack(states), np.stack(actions).astype(np.float64),
                        np.stack(next_states), np.asarray(terminated, dtype=bool))
+
+
+def pushed_transitions(env_id: str, n_states: int, seed: int = 0,
+                       env_kwargs: dict[str, Any] | None = None,
+                       velocity_scale: float = 2.0) -> Transitions | None:
+    """One zero-action step from each of ``n_states`` resets whose velocities were pushed.
+
+    Random and motionless episodes of a body that falls at once, or stands, never move at a
+    walking pace: a measure of a speed is 0 on all of them although it is not constant. Starts
+    with every velocity drawn around the reset's (normal, ``velocity_scale`` per degree of
+    freedom: m/s or rad/s) show whether a measure answers to motion at all.
+
+    Returns:
+        The transitions, or ``None`` for an env without MuJoCo state to push.
+    """
+    import gymnasium as gym
+
+    from rewardsmith.envs.registry import get_description
+
+    description = get_description(env_id)
+    env = gym.make(env_id, **(env_kwargs or {}))
+    try:
+        mujoco_env = env.unwrapped
+        if not (hasattr(mujoco_env, "data") and hasattr(mujoco_env, "set_state")):
+            return None
+        rng = np.random.default_rng(seed)
+        data = mujoco_env.data
+        action = np.clip(np.zeros(env.action_space.shape), env.action_space.low,
+                         env.action_space.high)
+        states, next_states, terminated = [], [], []
+        for i in range(n_states):
+            env.reset(seed=seed + i)
+            mujoco_env.set_state(data.qpos.copy(),
+                                 data.qvel + rng.normal(0.0, velocity_scale, data.qvel.shape))
+            states.append(description.snapshot(data))
+            _, _, term, _, _ = env.step(action)
+            next_states.append(description.snapshot(data))
+            terminated.append(term)
+    finally:
+        env.close()
+    return Transitions(env_id, np.stack(states), np.tile(action, (n_states, 1)).astype(np.float64),
+                       np.stack(next_states), np.asarray(terminated, dtype=bool))

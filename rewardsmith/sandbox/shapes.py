@@ -252,6 +252,7 @@ RESULT_SHAPES: dict[str, Shape] = {
         "per_step": Record({"min": Num(), "mean": Num(), "max": Num()}),
         "baselines": MapOf(Record({"fitness": ListOf(Num(), 100), "reached": Int(),
                                    "lengths": ListOf(Int(), 100)})),
+        "pushed": Record({"states": Int(), "min": Num(), "max": Num()}),
     }, required=("ok", "message", "per_step", "baselines")),
 }
 # vecnormalize.json (rewardsmith.rl.safe_policy.save_safe_policy): types only; the loader checks

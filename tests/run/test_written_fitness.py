@@ -76,6 +76,8 @@ def test_trial_accepts_a_measure_random_and_motionless_policies_do_not_meet(tmp_
     assert set(baselines) == {"random", "still"}
     assert all(b["reached"] == 0 and len(b["fitness"]) == 3 for b in baselines.values())
     assert max(baselines["still"]["fitness"]) < 0.05  # the cheetah at rest is not trotting
+    pushed = result.result["pushed"]  # starts pushed to all speeds: some of them near 1 m/s
+    assert pushed["states"] == 64 and pushed["max"] > pushed["min"] == 0.0
 
 
 @pytest.mark.parametrize("body,threshold,kind,words", [

@@ -7,6 +7,11 @@ out two policies that know nothing of the request: uniform random actions, and z
 body left to gravity). It reports the per-step scores and each episode's fitness (sum of the
 per-step scores over the horizon, the rule of every task), and fails when the output breaks the
 contract, when the score never varies, or when either policy reaches the success threshold.
+
+"Never varies" also looks at one step from each of :data:`PUSHED_STATES` starts with pushed
+velocities (:func:`~rewardsmith.rl.transitions.pushed_transitions`): a walker that falls at once
+or stands never walks at 1 m/s, so a correct measure of that pace is 0 on every step of both
+policies' episodes, and only a body that moves shows it is not constant.
 """
 
 from __future__ import annotations
@@ -18,9 +23,11 @@ import numpy as np
 
 from rewardsmith.contract.fitness import validate_fitness_output
 from rewardsmith.rl.rollout import run_episodes
+from rewardsmith.rl.transitions import pushed_transitions
 from rewardsmith.sandbox.jobs.workdir import Emit
 
 BASELINES = ("random", "still")
+PUSHED_STATES = 64
 
 
 def checked_fitness(fitness_fn: Any) -> Any:
@@ -53,8 +60,9 @@ def run_fitness_smoke(reward_fn: Any, workdir: Path, emit: Emit, *, fitness_fn: 
         seed: seed of the first env.
 
     Returns:
-        ``ok``, ``message``, ``per_step`` (min/mean/max of the per-step score) and, per baseline,
-        the episode fitnesses and how many reached the threshold.
+        ``ok``, ``message``, ``per_step`` (min/mean/max of the per-step score), per baseline the
+        episode fitnesses and how many reached the threshold, and ``pushed`` (how many pushed
+        starts were scored, min and max of their score; 0 states for an env with nothing to push).
     """
     import gymnasium as gym
 
@@ -78,10 +86,12 @@ def run_fitness_smoke(reward_fn: Any, workdir: Path, emit: Emit, *, fitness_fn: 
                            "lengths": [int(e.length) for e in episodes]}
         emit({"event": "fitness_baseline", "policy": name, "fitness": max(fitness)})
     scores = np.asarray(per_step)
+    pushed = _pushed_scores(fitness_fn, env, env_kwargs, seed)
     problems = []
-    if np.ptp(scores) == 0.0:
+    if np.ptp(np.concatenate([scores, pushed])) == 0.0:
         problems.append(f"compute_fitness returned the same value ({scores[0]:.4g}) on every "
-                        f"step of random and motionless episodes: it does not measure anything")
+                        f"step of random and motionless episodes and on {len(pushed)} starts "
+                        f"with pushed velocities: it does not measure anything")
     for name in BASELINES:
         if baselines[name]["reached"]:
             best = max(baselines[name]["fitness"])
@@ -97,4 +107,17 @@ def run_fitness_smoke(reward_fn: Any, workdir: Path, emit: Emit, *, fitness_fn: 
         "per_step": {"min": float(scores.min()), "mean": float(scores.mean()),
                      "max": float(scores.max())},
         "baselines": baselines,
+        "pushed": {"states": len(pushed),
+                   "min": float(pushed.min()) if len(pushed) else 0.0,
+                   "max": float(pushed.max()) if len(pushed) else 0.0},
     }
+
+
+def _pushed_scores(fitness_fn: Any, env: str, env_kwargs: dict[str, Any] | None,
+                   seed: int) -> np.ndarray:
+    """The fitness of one step from each pushed start (empty when the env has no state to push)."""
+    pushed = pushed_transitions(env, PUSHED_STATES, seed=seed, env_kwargs=env_kwargs)
+    if pushed is None:
+        return np.zeros(0)
+    state, action, next_state = pushed.as_batch()
+    return np.asarray(checked_fitness(fitness_fn)(state, action, next_state), dtype=float)
