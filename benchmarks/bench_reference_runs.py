@@ -23,7 +23,6 @@ import argparse
 import contextlib
 import fcntl
 import os
-import subprocess
 import sys
 import time
 import traceback
@@ -35,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import machine, report  # noqa: E402 (after the path set-up)
+from common import git_state, machine, report  # noqa: E402 (after the path set-up)
 from table_reference_runs import COLUMNS, RESULTS_FILE, builtin_tasks, task_rows  # noqa: E402
 
 from rewardsmith.errors import CorruptRunFile  # noqa: E402
@@ -107,21 +106,6 @@ def _entry_order(entry: Any) -> tuple[str, int]:
         return ("", -1)
     seed = entry.get("seed")
     return (str(entry.get("task")), seed if isinstance(seed, int) else -1)
-
-
-def git_state() -> dict[str, Any]:
-    """The commit the code ran at, and whether the package or the tasks had uncommitted edits."""
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True,
-                                  timeout=30)
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout.strip() if done.returncode == 0 else None
-
-    commit = git("rev-parse", "--short", "HEAD")
-    status = git("status", "--porcelain", "--", "rewardsmith", "envs")
-    return {"commit": commit, "uncommitted_changes": None if status is None else bool(status)}
 
 
 def json_safe(value: Any) -> Any:

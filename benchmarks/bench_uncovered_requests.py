@@ -335,13 +335,15 @@ def check_on_random(case: dict, env_id: str | None = None, env_kwargs: dict | No
 
 
 def run_case(case: dict, out: Path, settings: dict, fake_llm: bool = False) -> dict:
+    from common import git_state
+
     from rewardsmith.errors import RewardsmithError
     from rewardsmith.run.api import design, resume
 
     t0 = time.perf_counter()
     previous = _existing(out, case["text"])
     about = {"name": case["name"], "text": case["text"], "asks": case.get("asks", ""),
-             **check_record(case)}
+             **check_record(case), **git_state()}
     try:
         if previous is not None:
             run = resume(previous, say=print)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import platform
+import subprocess
 import time
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+REPO = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -19,6 +21,21 @@ def machine() -> dict:
 
     return {"cpus": os.cpu_count(), "python": platform.python_version(),
             "platform": platform.platform(), "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+
+
+def git_state() -> dict:
+    """The commit the code ran at, and whether the package or the tasks had uncommitted edits."""
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True,
+                                  timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "--short", "HEAD")
+    status = git("status", "--porcelain", "--", "rewardsmith", "envs")
+    return {"commit": commit, "uncommitted_changes": None if status is None else bool(status)}
 
 
 def report(name: str, title: str, columns: list[str], rows: list[list], summary: dict) -> Path:
