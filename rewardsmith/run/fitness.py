@@ -83,6 +83,10 @@ def summarise_trial(result: dict[str, Any] | None) -> str:
         top = max(fitness) if fitness else float("nan")
         parts.append(f"{name} actions: episode fitness up to {top:.3f} "
                      f"({data.get('reached', 0)} of {len(fitness)} reached the threshold)")
+    pushed = result.get("pushed") or {}
+    if pushed.get("states"):
+        parts.append(f"one step from each of {pushed['states']} starts with pushed velocities: "
+                     f"{pushed.get('min', 0):.3f} to {pushed.get('max', 0):.3f}")
     step = result.get("per_step", {})
     return (f"Per-step score over those episodes: min {step.get('min', 0):.3f}, mean "
             f"{step.get('mean', 0):.3f}, max {step.get('max', 0):.3f}; " + "; ".join(parts)

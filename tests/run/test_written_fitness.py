@@ -281,3 +281,13 @@ def test_the_reward_prompt_says_how_episodes_run_for_a_low_pose():
     assert "terminate_when_unhealthy=False" in user
     plain = DesignRequest(resolved.text, get_description(resolved.env_id), 1, 0)
     assert "How episodes run" not in LLMDesigner(Client())._messages(plain)[1]["content"]
+
+
+def test_the_trial_summary_says_what_the_pushed_starts_scored():
+    from rewardsmith.run.fitness import summarise_trial
+
+    text = summarise_trial({"threshold": 0.5, "per_step": {"min": 0.0, "mean": 0.0, "max": 0.0},
+                            "baselines": {"random": {"fitness": [0.0], "reached": 0}},
+                            "pushed": {"states": 64, "min": 0.0, "max": 0.82}})
+    assert "random actions: episode fitness up to 0.000" in text
+    assert "64 starts with pushed velocities: 0.000 to 0.820" in text
