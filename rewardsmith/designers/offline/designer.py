@@ -251,12 +251,13 @@ class OfflineDesigner:
         tolerance was not enough there (1.5 m/s still pays 0.02 at rest, and four policies
         stayed still for 75k steps), so a speed bump's tolerance becomes at least the distance
         from rest to the target speed (exp(-1) at rest); a height bump's doubles. The bump
-        still peaks at the asked target.
+        still peaks at the asked target. A target speed composed today has the 'approach'
+        shape, uphill from rest (:mod:`.terms`), and is left alone: only a 'bump' widens.
         """
         total = sum(abs(v) for v in returns.values())
         notes = []
         for t in centre:
-            bump = t.term == "target_speed" or (
+            bump = (t.term == "target_speed" and t.options.get("shape") == "bump") or (
                 t.term == "height" and t.options.get("shape", "gaussian") == "gaussian")
             if not bump or t.role != "task" or t.name not in returns or total <= 0:
                 continue

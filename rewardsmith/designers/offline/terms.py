@@ -97,7 +97,12 @@ def _velocity(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
 
 def _target_speed(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
     speed = _signed(o["sign"], f"next_state.torso_velocity[:, {AXES[o['axis']]}]")
-    return f"np.exp(-(({speed} - {num(p['speed'])}) / {num(p['width'])}) ** 2)"
+    bump = f"np.exp(-(({speed} - {num(p['speed'])}) / {num(p['width'])}) ** 2)"
+    if o.get("shape", "approach") == "bump":
+        return bump
+    # Below the target, the share of it reached (as the plain velocity term, scaled); past it,
+    # the bump's fall: both are 1 at the target.
+    return f"np.where({speed} < {num(p['speed'])}, {speed} / {num(p['speed'])}, {bump})"
 
 
 def _height(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
@@ -168,11 +173,16 @@ TERMS: dict[str, Term] = {t.key: t for t in [
          "unbounded, so faster is always better", ("torso_velocity",), _velocity,
          options={"axis": "x, y or z", "sign": "+1 or -1 (direction along the axis)",
                   "positive_only": "reward only motion in that direction (for jumps)"}),
-    Term("target_speed", "Gaussian bump around a target speed along one axis (0..1): for "
-         "'slowly' or 'at 2 m/s'", ("torso_velocity",), _target_speed,
+    Term("target_speed", "a target speed along one axis (at most 1, at the target): for "
+         "'slowly' or 'at 2 m/s'. 'approach' (default) pays speed / target below it, so that "
+         "the way from rest is uphill (a bump around 3 m/s pays about 1e-7 at rest, and no "
+         "policy finds it), and falls as a Gaussian of the tolerance past it; 'bump' is the "
+         "Gaussian on both sides", ("torso_velocity",), _target_speed,
          params={"speed": Param(1.0, 0.05, 12.0, "target speed (m/s)"),
                  "width": Param(0.5, 0.05, 3.0, "tolerance (m/s)")},
-         options={"axis": "x, y or z", "sign": "+1 or -1"}),
+         options={"axis": "x, y or z", "sign": "+1 or -1",
+                  "shape": "'approach' (default: ramp up to the target, bump past it) or "
+                           "'bump' (Gaussian around it)"}),
     Term("height", "torso height near a target (gaussian) or at least a target (ramp, 0..1)",
          ("torso_height",), _height,
          params={"target": Param(1.0, 0.05, 3.0, "target torso height (m)"),
