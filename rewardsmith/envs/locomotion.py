@@ -100,12 +100,12 @@ def build_locomotion_description(spec: LocomotionSpec, model: Any, dt: float) ->
 
     layout = build_layout([
         ("qpos", (model.nq,)), ("qvel", (model.nv,)), ("xpos", (nbody, 3)),
-        ("torso_quat", (4,)), ("contact", (nbody,)),
+        ("torso_quat", (4,)), ("contact", (nbody,)), ("time", (1,)),
     ])
 
     def snapshot(data: Any) -> np.ndarray:
         return np.concatenate((data.qpos, data.qvel, data.xpos.ravel(), data.xquat[torso],
-                               contact_flags(data, is_floor, geom_body, nbody)))
+                               contact_flags(data, is_floor, geom_body, nbody), (data.time,)))
 
     if spec.root == "planar":  # qvel starts (x, z, pitch) velocities: on the hot path
         def lin_vel(raw: RawBatch) -> np.ndarray:
@@ -126,7 +126,8 @@ def build_locomotion_description(spec: LocomotionSpec, model: Any, dt: float) ->
 
     fields = [
         Field("torso_position", "(B, 3)", "m", "position of the torso's centre in the world frame "
-              "(x forward, y left, z up)", lambda r: r.xpos[:, torso, :]),
+              "(x forward, y left, z up); each episode starts with x and y near 0",
+              lambda r: r.xpos[:, torso, :]),
         Field("torso_height", "(B,)", "m", "height of the torso's centre above the floor (z)",
               lambda r: r.xpos[:, torso, 2]),
         Field("torso_velocity", "(B, 3)", "m/s", "linear velocity of the torso in the world frame; "
@@ -155,6 +156,8 @@ def build_locomotion_description(spec: LocomotionSpec, model: Any, dt: float) ->
               mapping_field(contact_ids, lambda r, i: r.contact[:, i] > 0.5)),
         Field("dt", "float", "s", "duration of one environment step (the time between state and "
               "next_state)", lambda r: dt),
+        Field("time", "(B,)", "s", "time since the episode began: 0 at the reset, dt more each "
+              "step (with torso_position, the mean speed so far)", lambda r: r.time[:, 0]),
     ]
 
     actions = []

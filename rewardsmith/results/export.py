@@ -33,13 +33,13 @@ from rewardsmith.errors import RewardsmithError
 from rewardsmith.safe_files import read_json, write_text
 from rewardsmith.templates import render_result_template
 
-_LOCOMOTION_PARTS = {"qpos", "qvel", "xpos", "torso_quat", "contact"}
+_LOCOMOTION_PARTS = {"qpos", "qvel", "xpos", "torso_quat", "contact", "time"}
 _LOCOMOTION_NEEDS = {
     "torso_position": {"xpos"}, "torso_height": {"xpos"}, "body_positions": {"xpos"},
     "torso_velocity": {"qvel"}, "torso_angular_velocity": {"qvel", "torso_quat"},
     "torso_orientation": {"torso_quat"}, "torso_up": {"torso_quat"}, "torso_pitch": {"qpos"},
     "joint_angles": {"qpos"}, "joint_velocities": {"qvel"}, "contacts": {"contact"},
-    "dt": set(),
+    "dt": set(), "time": {"time"},
 }
 _STOPWORDS = {"make", "the", "a", "an", "to", "on", "of", "and", "please", "let", "its", "it"}
 
@@ -215,7 +215,7 @@ def _extractor_context(description: Any, fields: list[str]) -> dict[str, Any]:
     if set(layout) == _LOCOMOTION_PARTS and set(specs) <= set(_LOCOMOTION_NEEDS):
         parts = set().union(*(_LOCOMOTION_NEEDS[n] for n in fields))
         return {**base, **_probe_locomotion(description), "recipe": "locomotion",
-                "parts": [p for p in ("qpos", "qvel", "xpos", "torso_quat", "contact")
+                "parts": [p for p in ("qpos", "qvel", "xpos", "torso_quat", "contact", "time")
                           if p in parts]}
     slices = _probe_slices(description, fields) if set(layout) <= {"qpos", "qvel"} else None
     if slices is None:

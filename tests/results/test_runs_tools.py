@@ -26,7 +26,7 @@ from rewardsmith.results.report import report_run
 runner = CliRunner()
 
 # Reads every field of the locomotion description (iterating the state), so the export must
-# generate all of them: torso, joints, bodies, contacts, dt.
+# generate all of them: torso, joints, bodies, contacts, dt, time.
 EVERY_FIELD = """
 import numpy as np
 
@@ -177,7 +177,7 @@ def test_export_locomotion_extracts_every_field_like_rewardsmith(tmp_path, env_i
                                   module_name="every_field"))
     assert "rewardsmith import" not in path.read_text()
     module = _import(path)
-    assert set(module.FIELDS) >= {"torso_velocity", "joint_angles", "contacts", "dt"}
+    assert set(module.FIELDS) >= {"torso_velocity", "joint_angles", "contacts", "dt", "time"}
     (tmp_path / "reward.py").write_text(EVERY_FIELD)
     _assert_same(_roll(module.EveryReward(gym.make(env_id, **kwargs)), 30),
                  _roll(RewardWrapper(gym.make(env_id, **kwargs),
