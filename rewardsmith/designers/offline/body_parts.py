@@ -5,7 +5,8 @@ read a request the same way, or the measure checks something the reward never as
 measure looking for contacts named "...shin" finds none on Walker2d, whose shins are ``leg`` and
 ``leg_left``: only their docs say "shin"). So the lookups both use live here, once: parts found
 by name *or* by their documented meaning, which side a part is on, which contacts put a knee on
-the floor, the rise a jump asks for, and "hop in place" read as a jump.
+the floor, the rise a jump asks for, "hop in place" read as a jump, and the pace the
+description's notes call good.
 """
 
 from __future__ import annotations
@@ -79,3 +80,11 @@ def reads_as_jump(intent: TaskIntent, text: str) -> bool:
     t = " ".join(text.lower().split())
     return ("move" in intent.behaviours and intent.in_place and not intent.direction
             and re.search(r"\bhop|\bjump", t) is not None)
+
+
+def good_speed(description: EnvDescription) -> float:
+    """The lower end of the speed the description's notes call good ("A good runner reaches 3-10
+    m/s"), else 1 m/s."""
+    text = " ".join(description.notes).lower()
+    found = re.search(r"good \w+ (?:reaches|moves at|runs at|walks at) (\d+(?:\.\d+)?)", text)
+    return float(found.group(1)) if found else 1.0

@@ -11,20 +11,24 @@ uses) stops with an :class:`OfflineDesignError` that lists it, unless the user a
 approximation, and then the rationale starts with what was dropped. Every height, width and
 weight is derived from the env description (its standing height, its good pace, its body and
 contact names) and body proportions written next to it (those of poses in :mod:`.pose_terms`).
-:func:`compose` reads the request, then lets each behaviour family add its terms in turn.
+:func:`compose` reads the request, then lets each behaviour family add its terms in turn (motion
+in :mod:`.motion_terms`, poses in :mod:`.pose_terms`) to a :class:`.draft.Draft`.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
 from rewardsmith.designers.offline.body_parts import (
-    asked_rise,
     named_parts,
     reads_as_jump,
-    side_of,
+)
+from rewardsmith.designers.offline.draft import Draft
+from rewardsmith.designers.offline.motion_terms import (
+    jump_terms,
+    moving_terms,
+    rotation_terms,
 )
 from rewardsmith.designers.offline.pose_terms import add_pose_terms
 from rewardsmith.designers.offline.terms import NAME_KEYS, TermChoice, get_term
@@ -54,10 +58,6 @@ _UNSUPPORTED = (r"\b(wav(e|es|ing)|splits?|hand-?stands?|head-?stands?|push[- ]?
 _CARTWHEEL = r"\bcart-?wheel\w*"
 _LEG_GROUP = r"\bon (its|the|his|her|both|two) (front|back|hind|rear) (legs?|feet|paws)\b"
 
-# One flip per second is a brisk pace: 2*pi rad/s about the pitch axis.
-FLIP_RATE = 2 * math.pi
-
-
 @dataclass
 class Plan:
     """The default reward for an intent, plus optional terms variants may try.
@@ -75,44 +75,9 @@ class Plan:
     dropped: list[str] = field(default_factory=list)
 
 
-@dataclass
-class _Draft:
-    """The reward being composed and what the steps of :func:`compose` decided so far: they run
-    in a fixed order because later steps read earlier decisions (standing on its front legs is no
-    plain stand, a gait or a pose uses the limb qualifier, motion sets what effort costs)."""
-
-    intent: TaskIntent
-    description: EnvDescription
-    text: str  # the request's words, lower case and single-spaced
-    facts: EnvFacts
-    behaviours: list[str]  # what the reward expresses, as the steps settle it
-    cartwheel: bool  # the parser has no cartwheel behaviour: read from the text
-    leg_group: re.Match[str] | None  # "on its front/back legs"
-    feet: list[str]  # the contacts that are feet
-    limb_used: bool  # some term uses the limb qualifier (True when there is none)
-    terms: list[TermChoice] = field(default_factory=list)
-    extras: list[TermChoice] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    dropped: list[str] = field(default_factory=list)
-    posed: bool = False  # a pose never ends early and may penalise the body down
-    # What full effort on every actuator costs per step, in units of the task term. Poses: 30%
-    # of a fully met pose term (1.0), enough to discourage straining against the floor without
-    # making doing nothing the best pose.
-    cost_level: float = 0.3
-    locomotes: bool = False  # travels or rotates: no floor penalty, health terms
-    allowed: set[str] | None = None  # contacts a pose may have on the floor (None: no penalty)
-
-
 def _cost(facts: EnvFacts, level: float) -> TermChoice:
     # ``level`` is what full effort on every actuator costs per step, in units of the task term.
     return TermChoice("action_cost", "action_cost", level / facts.action_scale, "cost")
-
-
-def _good_speed(description: EnvDescription) -> float:
-    """The lower end of the speed the notes call good ("A good runner reaches 3-10 m/s"), else 1."""
-    text = " ".join(description.notes).lower()
-    found = re.search(r"good \w+ (?:reaches|moves at|runs at|walks at) (\d+(?:\.\d+)?)", text)
-    return float(found.group(1)) if found else 1.0
 
 
 def _default_behaviour(facts: EnvFacts) -> str:
@@ -139,9 +104,9 @@ def compose(intent: TaskIntent, description: EnvDescription, text: str = "",
     """
     draft = _read_request(intent, description, text, accept_approximation)
     _balance_terms(draft)
-    _moving_terms(draft)
-    _rotation_terms(draft)
-    _jump_terms(draft)
+    moving_terms(draft)
+    rotation_terms(draft)
+    jump_terms(draft)
     _pose_terms(draft)
     _stillness_terms(draft)
     _check_limb_qualifier(draft)
@@ -152,12 +117,12 @@ def compose(intent: TaskIntent, description: EnvDescription, text: str = "",
 
 
 def _read_request(intent: TaskIntent, description: EnvDescription, text: str,
-                  accept_approximation: bool) -> _Draft:
+                  accept_approximation: bool) -> Draft:
     """The behaviours to express: the parsed ones ("hop in place" read as a jump), minus acts no
     term expresses (dropped), or a default when nothing expressible is left."""
     t = " ".join(text.lower().split())
     facts = env_facts(description)
-    draft = _Draft(intent, description, t, facts, list(intent.behaviours),
+    draft = Draft(intent, description, t, facts, list(intent.behaviours),
                    cartwheel=bool(re.search(_CARTWHEEL, t)), leg_group=re.search(_LEG_GROUP, t),
                    feet=named_parts(description, description.contact_names, "foot"),
                    limb_used=intent.limb is None,
@@ -183,7 +148,7 @@ def _read_request(intent: TaskIntent, description: EnvDescription, text: str,
     return draft
 
 
-def _balance_terms(draft: _Draft) -> None:
+def _balance_terms(draft: Draft) -> None:
     """Balancing the pole: upright, and the cart near the centre of its rail."""
     if "balance" in draft.behaviours and "pole_angle" in draft.facts.fields:
         draft.terms += [TermChoice("upright", "pole_upright", 1.0, "task"),
@@ -191,129 +156,7 @@ def _balance_terms(draft: _Draft) -> None:
         draft.cost_level = 0.003
 
 
-def _moving_terms(draft: _Draft) -> None:
-    """Moving forward, backward or sideways, at a good pace or the asked one, maybe on one leg."""
-    if "move" not in draft.behaviours:
-        return
-    intent, description = draft.intent, draft.description
-    draft.locomotes, axis, sign = True, intent.axis, intent.direction or 1
-    if not intent.direction:
-        draft.notes.append("no direction given: forward")
-    if axis == "y" and draft.facts.planar:
-        draft.dropped.append(f"sideways motion ({description.env_id} is planar: it moves only "
-                             f"along x; approximated by forward)")
-        axis, sign = "x", 1
-    name = {("x", 1): "forward", ("x", -1): "backward", ("y", 1): "left",
-            ("y", -1): "right"}[axis, sign]
-    good = _good_speed(description)
-    if intent.speed in ("slow", "target"):
-        # "Slowly" is a quarter to a half of what the notes call a good pace: aim at the
-        # middle (3/8). The band is a quarter of the asked speed either way (at least
-        # 0.25 m/s: a stride's own fluctuation).
-        speed = intent.target_speed or 0.375 * good
-        good = speed
-        draft.terms.append(TermChoice(name, "target_speed", 1.0, "task", {"speed": speed,
-                           "width": max(0.25, 0.25 * speed)}, {"axis": axis, "sign": sign}))
-    else:
-        draft.terms.append(TermChoice(name, "velocity", 1.0, "task", {},
-                                      {"axis": axis, "sign": sign}))
-    # Full effort costs a tenth of what moving at a good pace pays.
-    draft.cost_level = 0.1 * good
-    if not draft.facts.terminates and "torso_up" in draft.facts.fields and not intent.low:
-        # It cannot fall into a terminal state and "may end up on its back and keep going":
-        # moving on its back is not what was asked. A tenth of the good pace, as shaping.
-        draft.terms.append(TermChoice("upright", "upright", round(0.1 * good, 3)))
-    if intent.limb in ("leg", "foot") and intent.limb_count == 1:
-        draft.limb_used = _one_leg_gait_terms(draft)
-
-
-def _one_leg_gait_terms(draft: _Draft) -> bool:
-    """Moving on one leg ("hop on the left leg"). Returns whether the body has one or two feet
-    to tell apart (else the qualifier goes unused)."""
-    intent, description, feet = draft.intent, draft.description, draft.feet
-    if len(feet) == 1:
-        draft.notes.append(f"{description.env_id} has one leg: it always moves on one leg")
-    elif len(feet) == 2:
-        other = [f for f in feet if intent.side and side_of(description, f) != intent.side]
-        if other:  # "hop on the left leg": the right foot never touches
-            draft.terms.append(TermChoice("other_foot_up", "contact", 1.0, "task", {},
-                                          {"bodies": other, "mode": "penalty"}))
-        else:  # "hop on one leg": never both feet down at once
-            draft.terms.append(TermChoice("one_leg", "contact", 1.0, "task", {},
-                                          {"bodies": feet, "mode": "not_all"}))
-    else:
-        return False
-    return True
-
-
-def _rotation_terms(draft: _Draft) -> None:
-    """Rotating the body: cartwheels and flips (turning over), spins (about the vertical)."""
-    if not ("flip" in draft.behaviours or "spin" in draft.behaviours or draft.cartwheel):
-        return
-    draft.locomotes = True
-    if draft.cartwheel:
-        _cartwheel_terms(draft)
-    if "flip" in draft.behaviours:
-        sign = draft.intent.rotation or -1
-        draft.terms.append(TermChoice("flip", "rotation", 1.0, "task", {},
-                                      {"axis": "y", "sign": sign}))
-        draft.cost_level = 0.1 * FLIP_RATE  # full effort costs a tenth of a flip per second
-    elif "spin" in draft.behaviours:
-        _spin_terms(draft)
-    if draft.facts.height:
-        draft.extras.append(TermChoice("height", "height", 0.2, "shaping",
-                                       {"target": draft.facts.height}, {"shape": "ramp"}))
-
-
-def _cartwheel_terms(draft: _Draft) -> None:
-    """A cartwheel: rolling sideways like a wheel; a planar body flips instead."""
-    if draft.facts.planar:
-        draft.dropped.append(f"the cartwheel ({draft.description.env_id} is planar: it rotates "
-                             f"only about y; approximated by a flip)")
-        draft.behaviours.append("flip")
-        return
-    # A cartwheel rolls the body sideways like a wheel: travelling left (+y) with the
-    # head leading over means turning about the forward axis with omega_x < 0.
-    way = -1 if draft.intent.axis == "y" and draft.intent.direction < 0 else 1
-    draft.terms.append(TermChoice("cartwheel", "rotation", 1.0, "task", {},
-                                  {"axis": "x", "sign": -way}))
-    draft.terms.append(TermChoice("sideways", "velocity", 0.5, "task", {},
-                                  {"axis": "y", "sign": way}))
-    draft.cost_level = 0.1 * FLIP_RATE
-
-
-def _spin_terms(draft: _Draft) -> None:
-    """Turning about the vertical on the spot; a planar body cannot."""
-    intent = draft.intent
-    if draft.facts.planar:
-        draft.dropped.append(f"turning ({draft.description.env_id} is planar: it cannot turn "
-                             f"about the vertical)")
-        return
-    if not intent.rotation:
-        draft.notes.append("no turning direction given: counter-clockwise")
-    draft.terms.append(TermChoice("spin", "rotation", 1.0, "task", {},
-                                  {"axis": "z", "sign": intent.rotation or 1}))
-    draft.terms.append(TermChoice("still", "still", 0.5 if intent.in_place else 0.1))
-    draft.cost_level = 0.1  # full effort costs a tenth of turning at 1 rad/s
-
-
-def _jump_terms(draft: _Draft) -> None:
-    """Jumping, or hopping in place: rising, the torso above its standing height."""
-    if "jump" not in draft.behaviours:
-        return
-    h = draft.facts.height
-    draft.locomotes = True
-    draft.terms.append(TermChoice("jump", "velocity", 1.0, "task", {},
-                                  {"axis": "z", "sign": 1, "positive_only": True}))
-    if h:
-        rise = asked_rise(draft.text, h)[0]  # the asked rise, else a fifth of the standing height
-        draft.terms.append(TermChoice("jump_height", "height", 1.0, "task",
-                                      {"target": h, "width": rise}, {"shape": "above"}))
-    if draft.intent.in_place:  # "hop in place": up and down, not across the floor
-        draft.terms.append(TermChoice("still", "still", 0.5, "task"))
-
-
-def _pose_terms(draft: _Draft) -> None:
+def _pose_terms(draft: Draft) -> None:
     """Poses (:mod:`.pose_terms`): they settle the behaviours left, the contacts allowed down,
     and whether the limb qualifier is used."""
     word = draft.leg_group.group(2) if draft.leg_group else None
@@ -322,13 +165,13 @@ def _pose_terms(draft: _Draft) -> None:
         draft.terms, draft.notes, draft.dropped)
 
 
-def _stillness_terms(draft: _Draft) -> None:
+def _stillness_terms(draft: Draft) -> None:
     """Staying still, where no stand term or motion already says how to move."""
     if draft.intent.still and not {"stand"} & set(draft.behaviours) and not draft.locomotes:
         draft.terms.append(TermChoice("still", "still", 0.5, "task"))
 
 
-def _check_limb_qualifier(draft: _Draft) -> None:
+def _check_limb_qualifier(draft: Draft) -> None:
     """A limb qualifier no term uses ("sit on its left leg") is a part of the request dropped."""
     intent = draft.intent
     if intent.joints and intent.joint_goal:
@@ -338,7 +181,7 @@ def _check_limb_qualifier(draft: _Draft) -> None:
                              f"qualifier (nothing in this request uses it)")
 
 
-def _floor_contact_terms(draft: _Draft) -> None:
+def _floor_contact_terms(draft: Draft) -> None:
     """A held pose pays for every contact it does not allow on the floor (optional for a stand)."""
     if draft.posed and draft.allowed is not None and not draft.locomotes \
             and "contacts" in draft.facts.fields:
@@ -350,7 +193,7 @@ def _floor_contact_terms(draft: _Draft) -> None:
                            {"bodies": down, "mode": "penalty"}))
 
 
-def _joint_terms(draft: _Draft) -> None:
+def _joint_terms(draft: Draft) -> None:
     """Named joints kept straight (angle 0) or bent (1 rad the way the joint's doc says)."""
     intent = draft.intent
     if intent.joints and intent.joint_goal:
@@ -360,7 +203,7 @@ def _joint_terms(draft: _Draft) -> None:
                                       {"target": target}, {"joints": list(intent.joints)}))
 
 
-def _episode_health_terms(draft: _Draft) -> None:
+def _episode_health_terms(draft: Draft) -> None:
     """Travelling or rotating where the episode can end early."""
     if not (draft.locomotes and draft.facts.terminates):
         return
@@ -376,7 +219,7 @@ def _episode_health_terms(draft: _Draft) -> None:
     draft.cost_level = 0.003
 
 
-def _plan(draft: _Draft, text: str, accept_approximation: bool) -> Plan:
+def _plan(draft: Draft, text: str, accept_approximation: bool) -> Plan:
     """The effort cost and the usable terms; a refusal, or the approximation and its notes."""
     description, facts = draft.description, draft.facts
     dropped, notes = draft.dropped, draft.notes

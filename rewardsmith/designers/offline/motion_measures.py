@@ -12,8 +12,7 @@ place" (from the torso it is standing; "hop in place" is a jump, :mod:`.act_meas
 
 from __future__ import annotations
 
-import re
-
+from rewardsmith.designers.offline.body_parts import good_speed
 from rewardsmith.designers.offline.measure_writing import (
     MOVE_THRESHOLD,
     Measure,
@@ -23,13 +22,6 @@ from rewardsmith.designers.offline.measure_writing import (
 from rewardsmith.designers.offline.pose_measures import one_foot
 from rewardsmith.envs.descriptions import EnvDescription
 from rewardsmith.envs.intent import EnvFacts, TaskIntent
-
-
-def good_speed(description: EnvDescription) -> float:
-    """The lower end of the speed the description's notes call good ("1-3 m/s"), else 1 m/s."""
-    text = " ".join(description.notes).lower()
-    found = re.search(r"good \w+ (?:reaches|moves at|runs at|walks at) (\d+(?:\.\d+)?)", text)
-    return float(found.group(1)) if found else 1.0
 
 
 def locomotion(text: str, intent: TaskIntent, behaviours: set[str],
