@@ -6,9 +6,10 @@ speed and is gated on getting somewhere (the mean speed since the episode began)
 speed alone paid the forward half of hopping in place 0.497 against a threshold of 0.5 in a
 held-out run (mean speed 0.02 m/s). The mean alone is no measure of a pace: it lags a slow start
 for the whole episode (a cheetah at 2.6 m/s from its third second still averages 2.2 m/s at 10
-s). Speeds come from the env description's notes (the pace they call good), never from a built-in task. What the torso's
-velocity cannot tell is refused: turning or sideways motion of a planar body, and stepping "in
-place" (from the torso it is standing; "hop in place" is a jump, :mod:`.act_measures`).
+s). Speeds come from the env description's notes (the pace they call good), never from a
+built-in task. What the torso's velocity cannot tell is refused: turning or sideways motion of a
+planar body, and stepping "in place" (from the torso it is standing; "hop in place" is a jump,
+:mod:`.act_measures`).
 """
 
 from __future__ import annotations
