@@ -217,3 +217,29 @@ def test_each_finished_case_is_saved_before_the_next_starts(tmp_path, monkeypatc
     saved = json.loads((tmp_path / "uncovered_requests.partial.json").read_text())
     assert saved["partial"] is True and saved["results"] == done
     assert saved["summary"]["success_by_independent_check"] == "1/1"
+
+
+def test_the_table_keeps_each_requests_latest_result_and_counts_shaped_ones_apart(tmp_path,
+                                                                                 monkeypatch):
+    import common
+    from table_uncovered_requests import SHAPED_BY, main, read_results
+
+    def piece(name, *results):
+        path = tmp_path / name
+        path.write_text(json.dumps({"results": [
+            {"name": n, "check_success": ok, "check_passed": f"{5 * ok}/5", "commit": c}
+            for n, ok, c in results]}))
+        return path
+
+    first = piece("a.json", ("trot", True, "aaa"), ("cheetah-3ms", False, "aaa"))
+    later = piece("b.partial.json", ("cheetah-3ms", True, "bbb"), ("walker-crouch", False, "bbb"))
+    latest = read_results([first, later])
+    assert latest["cheetah-3ms"]["commit"] == "bbb" and latest["trot"]["commit"] == "aaa"
+    assert "cheetah-3ms" in SHAPED_BY and "trot" not in SHAPED_BY
+    monkeypatch.setattr(common, "RESULTS", tmp_path / "results")
+    main([str(first), str(later)])
+    summary = json.loads((tmp_path / "results" / "uncovered_requests_table.json").read_text())[
+        "summary"]
+    assert summary["success_by_independent_check"] == "2/3"
+    assert summary["held_out_success"] == "1/2"  # trot yes, walker-crouch no
+    assert summary["no_longer_held_out_success"] == "1/1"  # cheetah-3ms, shaped by its failure
