@@ -105,6 +105,10 @@ async function submit() {
   state.busy = true;
   render();
   setStatus("Sending…");
+  // The server stops as soon as it has the answer: a video still fetching its bytes then would
+  // have its connection reset. The person has decided, so the videos stop before the answer
+  // goes (and come back if it is refused).
+  unloadVideos();
   try {
     const response = await fetch("/api/submit", {
       method: "POST",
@@ -115,6 +119,7 @@ async function submit() {
     if (!response.ok) throw new Error(reply.error || `HTTP ${response.status}`);
     finish();
   } catch (err) {
+    reloadVideos();
     setStatus(`Not accepted: ${err.message}`, true);
   } finally {
     state.busy = false;
@@ -122,14 +127,27 @@ async function submit() {
   }
 }
 
-function finish() {
-  // The server stops once it has the answer: unload the looping videos, or the browser keeps
-  // asking a server that is gone for their bytes (and logs "connection refused").
+function unloadVideos() {
   for (const video of document.querySelectorAll("video")) {
+    if (video.getAttribute("src")) video.dataset.src = video.getAttribute("src");
     video.pause();
     video.removeAttribute("src");
     video.load();
   }
+}
+
+function reloadVideos() {
+  for (const video of document.querySelectorAll("video")) {
+    if (!video.dataset.src) continue;
+    video.src = video.dataset.src;
+    video.play().catch(() => {});
+  }
+}
+
+function finish() {
+  // The server stops once it has the answer: unload the looping videos, or the browser keeps
+  // asking a server that is gone for their bytes (and logs "connection refused").
+  unloadVideos();
   state.done = true;
   setStatus("");
   $("answer").hidden = true;
