@@ -31,9 +31,9 @@ SPEC = LocomotionSpec(
     },
     notes=[
         "Episodes last at most 1000 steps (50 s). By default the episode ENDS EARLY when "
-        "torso_height leaves [0.2, 1.0] m. Requests that put the body low (sit, kneel, lie, "
-        "crouch) run with terminate_when_unhealthy=False instead; the start of a run says which "
-        "settings it uses.",
+        "torso_height leaves [0.2, 1.0] m. Requests that put the body low (sit, kneel, lie) run "
+        "with terminate_when_unhealthy=False instead; the start of a run says which settings it "
+        "uses.",
         "The torso starts about 0.75 m high, upright.",
     ],
 )

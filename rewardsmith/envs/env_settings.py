@@ -1,4 +1,4 @@
-"""Env settings that follow the request: no early termination when success needs the body low.
+"""Env settings that follow the request: early termination that does not end every success.
 
 Hopper, Walker2d, Ant and Humanoid end an episode early when the torso leaves a "healthy"
 height (and, for the planar robots, angle) range. That is right for running, where a fall is
@@ -7,6 +7,13 @@ impossible to learn: every episode ends the moment the body gets where it was as
 the policy never sees a step of success. A request that asks for the body low or on the ground
 (:attr:`~rewardsmith.envs.intent.TaskIntent.low`), or for a flip on a robot whose healthy range
 includes the torso angle, therefore runs with early termination off, and the run says so.
+
+A crouch is the exception: it stays on the feet, so a torso below the knees is a fall, as it
+is standing. Turning termination off for it made a fall cost nothing but the rest of the
+episode spent lying down (#15's held-out "walker crouch" and "hopper crouch" learned exactly
+that), so a crouch keeps early termination with the healthy height lowered to knee height
+and, where the env also ends on the torso's angle, that range widened to 1 rad (a squat leans
+the chest forward to keep the weight over the feet).
 
 Built-in tasks carry their own ``env_kwargs``; this is for requests no built-in task matches.
 The keyword is looked up in the env's real constructor (gymnasium's registry), so an env
@@ -17,14 +24,24 @@ the request needed it, a sentence saying why.
 from __future__ import annotations
 
 import inspect
+import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from rewardsmith.envs.body_proportions import KNEE_H
 from rewardsmith.envs.descriptions import EnvDescription
 from rewardsmith.envs.intent import LOW_POSES, TaskIntent, env_facts
 
 TERMINATION_KWARG = "terminate_when_unhealthy"
+HEIGHT_KWARG = "healthy_z_range"
+ANGLE_KWARG = "healthy_angle_range"
+# How far a crouching torso may lean before the episode ends: a deep squat leans the chest about
+# 45 deg forward to keep the weight over the feet; 1 rad (57 deg) leaves room for a wobble.
+CROUCH_LEAN_RAD = 1.0
+# JSON (run files, the sandbox's inputs) has no infinity: an unbounded top height is written so.
+_NO_TOP_M = 1000.0
 
 _POSE_WORDS = {"kneel": "kneeling", "sit": "sitting", "lie": "lying down", "crouch": "crouching"}
 
@@ -55,15 +72,49 @@ def env_settings_for(intent: TaskIntent, env_id: str, description: EnvDescriptio
         The kwargs and a one-sentence reason; ``EnvSettings()`` when the defaults are right.
     """
     why = _why_termination_hurts(intent, description)
-    if why is None or not env_facts(description).terminates:
+    facts = env_facts(description)
+    if why is None or not facts.terminates:
         return EnvSettings()
     rule = _termination_rule(description)
+    if _crouch_only(intent) and facts.height and _accepts(env_id, HEIGHT_KWARG):
+        return _crouch_settings(env_id, facts.height, why, rule)
     if not _accepts(env_id, TERMINATION_KWARG):
         return EnvSettings({}, f"{why}, but {env_id} has no {TERMINATION_KWARG} setting: its "
                                f"episodes still end early{rule}")
     return EnvSettings({TERMINATION_KWARG: False},
                        f"{why}: running {env_id} with {TERMINATION_KWARG}=False, so episodes "
                        f"last the full {description.horizon} steps instead of ending early{rule}")
+
+
+def _crouch_only(intent: TaskIntent) -> bool:
+    """A crouch and no other low pose or flip (a crouch on the way to a kneel is a kneel)."""
+    return "crouch" in intent.behaviours and not (
+        (LOW_POSES - {"crouch"}) & set(intent.behaviours) or "flip" in intent.behaviours)
+
+
+def _crouch_settings(env_id: str, height: float, why: str, rule: str) -> EnvSettings:
+    """Early termination kept, the healthy height lowered to the knees (and the angle widened)."""
+    low, top = _default(env_id, HEIGHT_KWARG)
+    floor = round(KNEE_H * height, 2)
+    if floor >= low:  # the default already lets the torso down to the knees (Ant)
+        return EnvSettings()
+    kwargs: dict[str, Any] = {HEIGHT_KWARG: [floor, top if math.isfinite(top) else _NO_TOP_M]}
+    said = f"the torso below knee height, {floor} m"
+    if _accepts(env_id, ANGLE_KWARG):
+        lo, hi = _default(env_id, ANGLE_KWARG)
+        if max(-lo, hi) < CROUCH_LEAN_RAD:
+            kwargs[ANGLE_KWARG] = [-CROUCH_LEAN_RAD, CROUCH_LEAN_RAD]
+            said += f" or leaning past {CROUCH_LEAN_RAD:g} rad"
+    settings = ", ".join(f"{k}={tuple(v)}" for k, v in kwargs.items())
+    return EnvSettings(kwargs, f"{why}, but on its feet: running {env_id} with {settings}, so "
+                               f"an episode still ends early at a fall ({said}) instead of at "
+                               f"the default{rule}")
+
+
+def _default(env_id: str, kwarg: str) -> tuple[float, float]:
+    """The env constructor's default (low, high) for a healthy-range keyword."""
+    low, high = _parameters(env_id)[kwarg].default
+    return float(low), float(high)
 
 
 def _why_termination_hurts(intent: TaskIntent, description: EnvDescription) -> str | None:
@@ -88,13 +139,17 @@ def _termination_rule(description: EnvDescription) -> str:
 
 def _accepts(env_id: str, kwarg: str) -> bool:
     """Whether the env's constructor takes ``kwarg`` (False for envs gymnasium cannot load)."""
+    # Only a named parameter: **kwargs would pass it on to MujocoEnv, which rejects it.
+    return kwarg in _parameters(env_id)
+
+
+def _parameters(env_id: str) -> Mapping[str, inspect.Parameter]:
+    """The env constructor's named parameters (none for envs gymnasium cannot load)."""
     import gymnasium
     from gymnasium.envs.registration import load_env_creator
 
     try:
         creator = load_env_creator(gymnasium.spec(env_id).entry_point)
-        parameters = inspect.signature(creator).parameters
+        return inspect.signature(creator).parameters
     except (gymnasium.error.Error, ImportError, AttributeError, ValueError, TypeError):
-        return False
-    # Only a named parameter: **kwargs would pass it on to MujocoEnv, which rejects it.
-    return kwarg in parameters
+        return {}

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from rewardsmith.envs.intent import ENV_WORDS, env_named_in
-from rewardsmith.envs.registry import all_tasks, env_ids, get_task
+from rewardsmith.envs.intent import ENV_WORDS, env_facts, env_named_in
+from rewardsmith.envs.registry import all_tasks, env_ids, get_description, get_task
 from rewardsmith.envs.task_resolution import (
     NO_FITNESS_NOTE,
     env_from_text,
@@ -180,8 +180,8 @@ MATCHING_TABLE = [
     # poses
     ("make the humanoid sit down on the floor", None, NO_TERMINATION, "asks for sitting"),
     ("make the humanoid lie down on its back", None, NO_TERMINATION, "asks for lying down"),
-    ("make the humanoid crouch", None, NO_TERMINATION, "asks for crouching"),
-    ("make the walker squat down", None, NO_TERMINATION, "asks for crouching"),
+    ("make the humanoid crouch", None, {"healthy_z_range": [0.49, 2.0]}, "asks for crouching"),
+    ("make the walker squat down", None, {"healthy_z_range": [0.45, 2.0]}, "asks for crouching"),
     ("make the ant lie on its back", None, NO_TERMINATION, "asks for lying down"),
     ("make the humanoid get down on all fours", None, NO_TERMINATION, "no behaviour"),
     ("make the humanoid stand up tall", "humanoid-stand", NO_TERMINATION, "measures"),
@@ -233,6 +233,39 @@ def test_a_low_pose_no_task_measures_runs_without_early_termination_and_says_so(
     assert "terminate_when_unhealthy=False" in resolved.env_kwargs_reason
     assert resolved.env_kwargs_reason in resolved.notes
     assert resolved.intent.behaviours == ("sit",) and resolved.intent.low
+
+
+@pytest.mark.parametrize("env_word", ["walker", "hopper", "humanoid"])
+def test_a_crouch_keeps_falls_terminal_but_lets_the_torso_down_to_the_knees(env_word):
+    """A crouch on the feet runs with early termination: a torso on the floor ends the episode,
+    a torso at crouch height (0.68 of standing, the offline designer's target) does not, where
+    the env's default range would end it. Read from gymnasium's own health rule."""
+    import gymnasium as gym
+
+    resolved = resolve_task(f"make the {env_word} crouch")
+    assert "terminate_when_unhealthy" not in resolved.env_kwargs
+    assert "still ends early at a fall" in resolved.env_kwargs_reason
+    assert resolved.env_kwargs_reason in resolved.notes
+    height = env_facts(get_description(resolved.env_id)).height  # the description's, standing
+
+    def healthy(kwargs: dict, torso_z: float, pitch: float = 0.0) -> bool:
+        env = gym.make(resolved.env_id, **kwargs)
+        env.reset(seed=0)
+        inner = env.unwrapped
+        qpos, qvel = inner.data.qpos.copy(), inner.data.qvel.copy()
+        if env_word == "humanoid":
+            qpos[2] = torso_z
+        else:
+            qpos[1], qpos[2] = torso_z, pitch
+        inner.set_state(qpos, qvel)
+        result = bool(inner.is_healthy)
+        env.close()
+        return result
+
+    crouched, deep = 0.68 * height, 0.36 * height + 0.1  # the pose's target; thighs past level
+    assert healthy(resolved.env_kwargs, crouched, 0.5) and healthy(resolved.env_kwargs, deep, 0.5)
+    assert not healthy(resolved.env_kwargs, 0.15)  # lying on the floor: a fall
+    assert not healthy({}, deep, 0.5)  # what the default range would have done
 
 
 def test_a_match_keeps_the_tasks_own_env_kwargs_and_gives_no_settings_reason():

@@ -19,17 +19,9 @@ from rewardsmith.designers.offline.body_parts import (
     side_of,
 )
 from rewardsmith.designers.offline.terms import TermChoice
+from rewardsmith.envs.body_proportions import HIP_H, KNEE_H, UPPER_ARM
 from rewardsmith.envs.descriptions import EnvDescription
 from rewardsmith.envs.intent import EnvFacts, TaskIntent
-
-# Human-like proportions, as fractions of the standing torso (chest) height h the description
-# gives ("standing, the torso is about 1.3-1.4 m high"). A person whose chest centre is at h
-# stands about h / 0.78 tall, and body-proportion tables put the knee at about 0.28 of stature,
-# the hip joint at about 0.53 and the upper arm's length at about 0.19. Only tall bodies (h of
-# at least 1 m: the torso is a spine on two legs) kneel, sit or lie on their back like this.
-KNEE_H = 0.36  # 0.28 / 0.78: the knee's height above the floor (shin plus foot)
-HIP_H = 0.68  # 0.53 / 0.78: the hip joint's height
-UPPER_ARM = 0.24  # 0.19 / 0.78: shoulder to elbow
 
 
 def add_pose_terms(intent: TaskIntent, description: EnvDescription, facts: EnvFacts,
