@@ -61,11 +61,9 @@ ARMS = {
     # scaled with the batch (32 -> 256: x8), as HalfCheetah's was (x4 for 64 -> 256)
     "walker_n16": {"Walker2d-v5": {"n_envs": 16, "n_steps": 128, "batch_size": 256,
                                    "n_epochs": 10, "learning_rate": 4.04e-04}},
-    # the same settings, trained by SB3 (torch) or by sbx (JAX): rl/jax_ppo.py
-    "after_sb3": {"HalfCheetah-v5": {"trainer": "sb3"}, "Hopper-v5": {"trainer": "sb3"},
-                  "Walker2d-v5": {"trainer": "sb3"}, "Humanoid-v5": {"trainer": "sb3"}},
-    "after_sbx": {"HalfCheetah-v5": {"trainer": "sbx"}, "Hopper-v5": {"trainer": "sbx"},
-                  "Walker2d-v5": {"trainer": "sbx"}, "Humanoid-v5": {"trainer": "sbx"}},
+    # The arms "after_sb3" / "after_sbx" (the same settings trained by SB3 or by sbx, JAX) ran at
+    # commit 0d56df0, which had rewardsmith/rl/jax_ppo.py; sbx was not adopted and that module
+    # was removed (results/time_to_success_cheetah-run_sbx.json, README).
     "after_net128": {"HalfCheetah-v5": {"policy_kwargs": {**_ZOO_NET, "net_arch": {
         "pi": [128, 128], "vf": [128, 128]}}}},
 }
@@ -95,7 +93,6 @@ def _one(task: str, seed: int, arm: str, overrides: dict, evals: int,
     budget = task_obj.default_steps
     overrides = dict(overrides)
     n_envs = overrides.pop("n_envs", None)
-    trainer = overrides.pop("trainer", None)
     t0 = time.perf_counter()
 
     def should_stop(rec: dict) -> bool:
@@ -106,15 +103,14 @@ def _one(task: str, seed: int, arm: str, overrides: dict, evals: int,
     with tempfile.TemporaryDirectory() as out:
         result = train(task=task, seed=seed, steps=budget, out=out, video=False,
                        n_envs=n_envs, eval_every=budget // evals,
-                       algo_kwargs=overrides or None, should_stop=should_stop,
-                       trainer=trainer)
+                       algo_kwargs=overrides or None, should_stop=should_stop)
     wall = time.perf_counter() - t0
     metrics = result.metrics
     return {"arm": arm, "seed": seed, "success": metrics["first_success_steps"] is not None,
             "steps": metrics["first_success_steps"] or metrics["steps"],
             "capped": metrics["steps"] < budget and metrics["first_success_steps"] is None,
             "wall_s": round(wall, 1), "final_fitness": metrics["final"]["fitness_mean"],
-            "steps_per_s": metrics["steps_per_s"], "trainer": metrics.get("trainer")}
+            "steps_per_s": metrics["steps_per_s"]}
 
 
 def main() -> None:

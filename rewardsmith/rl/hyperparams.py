@@ -60,18 +60,6 @@ _N_ENVS: dict[str, dict[str, int]] = {
 DEFAULT_N_ENVS = 4
 
 
-# Envs whose PPO trains with sbx (JAX) by default (:mod:`rewardsmith.rl.jax_ppo`): where the update,
-# not the simulation, bounds the rate, and time to success was measured no worse
-# (``benchmarks/bench_time_to_success.py``). Elsewhere SB3's torch PPO, as before.
-JAX_PPO_ENVS = frozenset({"HalfCheetah-v5"})
-TRAINERS = ("sb3", "sbx")
-
-
-def trainer_for(algo: str, env_id: str) -> str:
-    """``"sbx"`` where PPO on ``env_id`` trains in JAX by default, else ``"sb3"``."""
-    return "sbx" if algo == "ppo" and env_id in JAX_PPO_ENVS else "sb3"
-
-
 def n_envs_for(algo: str, env_id: str) -> int:
     """How many envs one training steps side by side for ``algo`` on ``env_id``."""
     return _N_ENVS.get(algo, {}).get(env_id, DEFAULT_N_ENVS)

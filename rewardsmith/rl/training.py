@@ -1,7 +1,4 @@
-"""Train one policy on one reward: PPO (default) or SAC, with periodic evaluation.
-
-PPO trains with SB3 (torch) or, on the envs where it measured faster, with sbx (JAX); either way
-the saved policy is SB3's torch policy (:mod:`rewardsmith.rl.jax_ppo`).
+"""Train one policy on one reward: SB3 PPO (default) or SAC, with periodic evaluation.
 
 This is trusted code. For a candidate written by an LLM it runs inside the sandbox worker (see
 ``rewardsmith.sandbox.runner``), which hands it the reward function it loaded there.
@@ -20,10 +17,9 @@ import numpy as np
 
 from rewardsmith.envs.registry import get_task
 from rewardsmith.errors import RewardsmithError
-from rewardsmith.rl import jax_ppo
 from rewardsmith.rl.callbacks import EvaluateEvery, ProgressFn
 from rewardsmith.rl.evaluation import evaluate_policy
-from rewardsmith.rl.hyperparams import NORMALIZE, TRAINERS, hyperparams, n_envs_for, trainer_for
+from rewardsmith.rl.hyperparams import NORMALIZE, hyperparams, n_envs_for
 from rewardsmith.rl.make_env import make_vec_env
 from rewardsmith.rl.policy import NORMALIZER_FILE, POLICY_FILE, algo_class, load_for_training
 from rewardsmith.rl.reward_program import RewardProgram, load_reward
@@ -70,8 +66,7 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
           n_eval_episodes: int = 4, eval_every: int | None = None, video: bool = True,
           env_kwargs: dict[str, Any] | None = None, init_from: str | Path | None = None,
           should_stop: Callable[[dict], bool] | None = None,
-          algo_kwargs: dict[str, Any] | None = None, trainer: str | None = None
-          ) -> TrainResult:
+          algo_kwargs: dict[str, Any] | None = None) -> TrainResult:
     """Train a policy on a reward and write ``metrics.json``, the policy and a video to ``out``.
 
     Args:
@@ -95,9 +90,6 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
             reward this runs inside the sandbox worker, where they were written).
         should_stop: called with every evaluation record; True ends training early.
         algo_kwargs: overrides of the tuned hyperparameters.
-        trainer: ``"sb3"`` or ``"sbx"`` (PPO only); the env's measured default when None
-            (:func:`rewardsmith.rl.hyperparams.trainer_for`). sbx falls back to SB3, and says so
-            in ``metrics.json``, where it is not installed or cannot take the settings.
     """
     import torch
     from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
@@ -119,16 +111,15 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
     base = VecRewardWrapper(make_vec_env(env_id, n_envs, seed, kwargs), reward_fn,
                             fitness_fn=fitness_fn)
     monitored = VecMonitor(base)  # outside the reward: SB3's ep_rew_mean is the designed return
-    params = {**hyperparams(algo, env_id), **(algo_kwargs or {})}
-    loaded = None
     if init_from is not None:  # runs in the sandbox worker too: the files are pickles
-        loaded, venv = load_for_training(init_from, monitored, algo)
-        start_steps = int(loaded.num_timesteps)
+        model, venv = load_for_training(init_from, monitored, algo)
+        start_steps = int(model.num_timesteps)
     else:
+        params = {**hyperparams(algo, env_id), **(algo_kwargs or {})}
         venv = VecNormalize(monitored, gamma=params.get("gamma", 0.99), **NORMALIZE)
+        model = algo_class(algo)("MlpPolicy", venv, seed=seed, verbose=0, device="cpu",
+                                 tensorboard_log=str(out / "tensorboard"), **params)
         start_steps = 0
-    model, trainer, trainer_note = _build_model(trainer, algo, env_id, venv, params, seed,
-                                                str(out / "tensorboard"), loaded)
     venv.training = True
 
     def predict(obs: np.ndarray) -> np.ndarray:
@@ -157,10 +148,9 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
     if not history or history[-1]["steps"] != model.num_timesteps:
         callback.num_timesteps = model.num_timesteps
         callback.evaluate_now(log=False)
-    kept = jax_ppo.to_sb3(model, venv, params, seed) if trainer == "sbx" else model
-    kept.save(out / POLICY_FILE)
+    model.save(out / POLICY_FILE)
     venv.save(str(out / NORMALIZER_FILE))
-    save_safe_policy(kept, venv, out)  # what the parent loads: tensors and JSON, no pickle
+    save_safe_policy(model, venv, out)  # what the parent loads: tensors and JSON, no pickle
     if video:
         from rewardsmith.rl.video import record_video
 
@@ -170,9 +160,7 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
     final = history[-1]
     metrics = {
         "task": task_obj.id if task_obj else None, "env": env_id, "env_kwargs": kwargs,
-        "algo": algo, "trainer": trainer, **({"trainer_note": trainer_note} if trainer_note
-                                             else {}),
-        "seed": seed, "n_envs": n_envs, "steps": int(model.num_timesteps),
+        "algo": algo, "seed": seed, "n_envs": n_envs, "steps": int(model.num_timesteps),
         "budget": steps,
         "train_wall_s": round(train_s, 2), "wall_s": round(time.perf_counter() - t0, 2),
         "steps_per_s": round(trained / train_s, 1) if trained and train_s else None,
@@ -193,37 +181,6 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
         progress({"event": "done", "steps": metrics["steps"], "total": steps,
                   "fitness": final["fitness_mean"], "success": metrics["success"]})
     return TrainResult(out, metrics)
-
-
-def _build_model(asked: str | None, algo: str, env_id: str, venv: Any, params: dict[str, Any],
-                 seed: int, tensorboard: str, loaded: Any) -> tuple[Any, str, str]:
-    """The model to train (continuing ``loaded`` when given), its trainer, and a note on why
-    the trainer is not the one asked for or expected (empty when it is)."""
-    trainer, note = _choose_trainer(asked, algo, env_id)
-    if trainer == "sbx":
-        try:
-            model = jax_ppo.make_model(venv, params, seed, tensorboard)
-            if loaded is not None:
-                jax_ppo.from_sb3(loaded, model)
-            return model, trainer, note
-        except jax_ppo.JaxPPOUnsupported as e:
-            trainer, note = "sb3", f"trained with SB3: {e}"
-    if loaded is not None:
-        return loaded, trainer, note
-    return (algo_class(algo)("MlpPolicy", venv, seed=seed, verbose=0, device="cpu",
-                             tensorboard_log=tensorboard, **params), trainer, note)
-
-
-def _choose_trainer(asked: str | None, algo: str, env_id: str) -> tuple[str, str]:
-    """The trainer to use and, where it is not the one asked for or expected, why."""
-    if asked is not None and asked not in TRAINERS:
-        raise RewardsmithError(f"unknown trainer {asked!r}; expected one of {', '.join(TRAINERS)}")
-    trainer = asked or trainer_for(algo, env_id)
-    if trainer == "sbx" and algo != "ppo":
-        return "sb3", f"trained with SB3: sbx is used for PPO only, not {algo}"
-    if trainer == "sbx" and not jax_ppo.available():
-        return "sb3", "trained with SB3: sbx (JAX) is not installed"
-    return trainer, ""
 
 
 def _json_default(value: Any) -> Any:
