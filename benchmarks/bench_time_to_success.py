@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Named settings, as overrides of the package's defaults (rewardsmith/rl/hyperparams.py).
 # "before" puts back the defaults this issue started from: rl-zoo3's tuned values with 4 envs
-# (HalfCheetah, Hopper) and SB3's defaults for Humanoid; "after" is the package as it is now.
+# (HalfCheetah, Hopper, Walker2d) and SB3's defaults for Humanoid; "after" is the package as it is now.
 # The others are the alternatives measured while choosing "after".
 _ZOO_NET = {"log_std_init": -2, "ortho_init": False, "activation_fn": "relu",
             "net_arch": {"pi": [256, 256], "vf": [256, 256]}}
@@ -37,6 +37,8 @@ BEFORE = {
                        "learning_rate": 2.0633e-05},
     "Hopper-v5": {"n_envs": 4, "n_steps": 512, "batch_size": 32, "n_epochs": 5,
                   "learning_rate": 9.80828e-05},
+    "Walker2d-v5": {"n_envs": 4, "n_steps": 512, "batch_size": 32, "n_epochs": 20,
+                    "learning_rate": 5.05041e-05},
     "Humanoid-v5": {"n_envs": 4, "n_steps": 2048, "batch_size": 64, "n_epochs": 10,
                     "learning_rate": 3e-4, "gamma": 0.99, "gae_lambda": 0.95,
                     "clip_range": 0.2, "ent_coef": 0.0, "vf_coef": 0.5, "max_grad_norm": 0.5,
@@ -58,7 +60,8 @@ ARMS = {
     "hopper_n1": {"Hopper-v5": {"n_envs": 1}},
     # Walker2d with HalfCheetah's layout (16 envs x 128 steps, 10 epochs of 256-sample batches:
     # 80 gradient steps per 2,048 env steps instead of rl-zoo3's 1,280), the learning rate
-    # scaled with the batch (32 -> 256: x8), as HalfCheetah's was (x4 for 64 -> 256)
+    # scaled with the batch (32 -> 256: x8), as HalfCheetah's was (x4 for 64 -> 256); adopted
+    # as the package's Walker2d settings after it ran (so now the same as "after")
     "walker_n16": {"Walker2d-v5": {"n_envs": 16, "n_steps": 128, "batch_size": 256,
                                    "n_epochs": 10, "learning_rate": 4.04e-04}},
     # The arms "after_sb3" / "after_sbx" (the same settings trained by SB3 or by sbx, JAX) ran at

@@ -29,6 +29,10 @@ SHAPED_BY = {
                      "0.497 of 0.5)",
     "walker-1ms": "the measure's trial also scores pushed starts (a correct pace measure was "
                   "rejected as constant)",
+    "walker-crouch": "a crouch keeps early termination at knee height (with it off both crouches "
+                     "lay down)",
+    "hopper-crouch": "a crouch keeps early termination at knee height (with it off both crouches "
+                     "lay down)",
 }
 
 
