@@ -50,13 +50,13 @@ def test_a_silent_target_speed_keeps_its_shape():
 
 def test_a_height_bump_that_paid_nothing_gets_a_wider_tolerance():
     designer = OfflineDesigner(seed=0)
-    first = designer.propose("make the walker crouch", "Walker2d-v5", 4)
-    returns = {"height": 0.0002, "feet_down": 0.0, "upright": 300.0, "action_cost": -0.4}
+    first = designer.propose("make the walker kneel", "Walker2d-v5", 4)
+    returns = {"height": 0.0002, "knees": 0.0, "upright": 300.0, "action_cost": -0.4}
     history = [CandidateOutcome(p.source, 0.0, False, returns if i == 0 else {})
                for i, p in enumerate(first)]
-    centre = designer.propose("make the walker crouch", "Walker2d-v5", 4, history)[0]
+    centre = designer.propose("make the walker kneel", "Walker2d-v5", 4, history)[0]
     height = {t.name: t.params for t in read_header(centre.source)[1]}["height"]
-    assert height["width"] == 0.4 and height["target"] == 0.85  # doubled, the target unchanged
+    assert height["width"] == 0.4 and height["target"] == 0.8  # doubled, the target unchanged
     assert "height paid 0.0% of the best candidate's reward: its tolerance widened 0.2 -> 0.4" \
         in centre.rationale
 

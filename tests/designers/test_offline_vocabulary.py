@@ -52,7 +52,7 @@ COMPOSED = [
      {"seated": {"term": "contact", "bodies": ["pelvis"]}, "height": {"term": "height"}}),
     ("make the humanoid crouch", "Humanoid-v5",
      {"feet_down": {"term": "contact", "bodies": ["right_foot", "left_foot"]},
-      "height": {"term": "height", "shape": "gaussian"}}),
+      "height": {"term": "height", "shape": "below"}}),
     ("make the walker stand on its right leg", "Walker2d-v5",
      {"right_foot_down": {"term": "contact", "bodies": ["foot"]},
       "other_foot_up": {"term": "contact", "mode": "penalty", "bodies": ["foot_left"]}}),
@@ -193,3 +193,22 @@ def test_pose_constants_follow_the_described_standing_height():
     # 1.35 m (humanoid) and 1.25 m (walker) standing: the same fraction of each.
     assert human["target"] / 1.35 == pytest.approx(walker["target"] / 1.25, rel=0.02)
     assert height("make the humanoid sit", "Humanoid-v5")["target"] < human["target"]
+
+
+def test_a_crouch_pays_every_step_down_from_standing():
+    """The body starts standing: the crouch's height term must grow from there to the crouch
+    (a bump around the crouch paid ~0 at standing height and the walker learned to stand)."""
+    from types import SimpleNamespace
+
+    from rewardsmith.designers.offline.terms import get_term
+
+    terms = _header(OfflineDesigner().propose("make the walker crouch", "Walker2d-v5", 1)[0]
+                    .source)["terms"]
+    height = next(t for t in terms if t["name"] == "height")
+    expr = get_term("height").render(height["params"], height["options"])
+    standing, crouched = 1.25, height["params"]["target"]  # the walker's described height
+    z = np.linspace(standing, crouched - 0.1, 8)
+    paid = eval(expr, {"np": np}, {"next_state": SimpleNamespace(torso_height=z)})  # noqa: S307
+    assert paid[0] == pytest.approx(0.0, abs=1e-9)
+    assert np.all(np.diff(paid) >= 0) and np.all(np.diff(paid[z > crouched]) > 0)
+    assert paid[-1] == pytest.approx(1.0)

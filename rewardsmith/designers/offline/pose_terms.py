@@ -209,10 +209,15 @@ def _crouch_terms(feet: list[str], h: float, terms: list[TermChoice]) -> set[str
     """
     terms.append(TermChoice("upright", "upright", 0.5))
     # Squatting with the thighs about level, the hip joint is at knee height and the chest
-    # (1 - HIP_H) h above it; a half crouch tilts forward a little: width half a thigh.
+    # (1 - HIP_H) h above it: a thigh's length, (HIP_H - KNEE_H) h, below standing. The body
+    # starts standing, where a bump around the crouch pays nothing and points nowhere while
+    # upright and feet down already pay half: the term rises with every centimetre down from
+    # standing height to the crouch, and stays full below it (lower is a deeper squat; a fall
+    # is the contacts' penalty and, with the crouch's env settings, ends the episode).
+    thigh = (HIP_H - KNEE_H) * h
     terms.append(TermChoice("height", "height", 1.0, "task",
-                            {"target": (KNEE_H + 1 - HIP_H) * h,
-                             "width": 0.5 * (HIP_H - KNEE_H) * h}, {"shape": "gaussian"}))
+                            {"target": (KNEE_H + 1 - HIP_H) * h, "width": thigh},
+                            {"shape": "below"}))
     if feet:
         terms.append(TermChoice("feet_down", "contact", 0.5, "task", {},
                                 {"bodies": feet, "mode": "reward"}))

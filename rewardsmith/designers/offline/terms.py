@@ -111,6 +111,9 @@ def _height(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
     if o.get("shape") == "above":  # how far above the target, full at target + width
         return (f"np.clip((next_state.torso_height - {num(p['target'])}) / {num(p['width'])}, "
                 f"0.0, 1.0)")
+    if o.get("shape") == "below":  # how far down from target + width, full at the target
+        return (f"np.clip(({num(p['target'])} + {num(p['width'])} - next_state.torso_height) / "
+                f"{num(p['width'])}, 0.0, 1.0)")
     return f"np.exp(-((next_state.torso_height - {num(p['target'])}) / {num(p['width'])}) ** 2)"
 
 
@@ -187,9 +190,11 @@ TERMS: dict[str, Term] = {t.key: t for t in [
          ("torso_height",), _height,
          params={"target": Param(1.0, 0.05, 3.0, "target torso height (m)"),
                  "width": Param(0.2, 0.02, 1.0, "tolerance (m); for 'above', the rise that "
-                                "earns full reward")},
-         options={"shape": "'gaussian' (near the target), 'ramp' (h / target, capped at 1) or "
-                           "'above' (rise over the target, capped at 1: jumps)"}),
+                                "earns full reward; for 'below', the drop to the target")},
+         options={"shape": "'gaussian' (near the target), 'ramp' (h / target, capped at 1), "
+                           "'above' (rise over the target, capped at 1: jumps) or 'below' "
+                           "(drop from target + width, full at the target: lowering into a "
+                           "pose from a taller one)"}),
     Term("upright", "uprightness of the torso, clip(torso_up, 0, 1): penalises falling over and "
          "landing on the back; with sign -1, upside down (a short body on its back)",
          ("torso_up",),
