@@ -15,13 +15,18 @@ table departs from rl-zoo3 it is for time, measured with ``benchmarks/bench_time
 * Walker2d: the same layout (10 epochs of 256, 80 gradient steps per rollout instead of rl-zoo3's
   1,280), the learning rate scaled with the batch (32 -> 256: x8); side by side for 600 s, 2
   seeds, it ran 4.5x the env steps per second (464 against 104) and ended at 0.74 and 0.29 m/s
-  on walker-walk against 0.13 and 0.12 (``results/time_to_success_walker-walk_n16.json``);
+  on walker-walk against 0.13 and 0.12 (``results/time_to_success_walker-walk_n16.json``). At
+  a fixed 150k steps per candidate, three held-out Walker2d requests ended about where they did
+  with rl-zoo3's values (best 0.045 / 0.26 / 0.32 against 0.059 / 0.17 / 0.35, falling after
+  260-460 steps either way), in 625-763 s of wall time against 797-1,226 s (both on a shared
+  machine; ``results/uncovered_requests-walker-n16-2026-12-03.json``);
 * Humanoid: rl-zoo3's tuned Humanoid-v4 values (SB3's defaults before).
 
 Hopper keeps rl-zoo3's values with 4 envs: 16 envs with 128-sample batches ran 1.8x the env
 steps per second, but hopper-hop's reference reward learns to stand still with both, so
-whether they learn as well is not measured. Ant keeps SB3's defaults: not measured yet. On 2 cores one process per candidate and ``DummyVecEnv`` is the
-fastest layout (measured): two candidates train side by side.
+whether they learn as well is not measured. Ant keeps SB3's defaults: not measured yet. On 2
+cores one process per candidate and ``DummyVecEnv`` is the fastest layout (measured): two
+candidates train side by side.
 """
 
 from __future__ import annotations
