@@ -30,9 +30,9 @@ SHAPED_BY = {
     "walker-1ms": "the measure's trial also scores pushed starts (a correct pace measure was "
                   "rejected as constant)",
     "walker-crouch": "a crouch keeps early termination at knee height (with it off both crouches "
-                     "lay down)",
+                     "lay down), and its height term rises from standing (kept up, both stood)",
     "hopper-crouch": "a crouch keeps early termination at knee height (with it off both crouches "
-                     "lay down)",
+                     "lay down), and its height term rises from standing (kept up, both stood)",
 }
 
 
