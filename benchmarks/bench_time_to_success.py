@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Named settings, as overrides of the package's defaults (rewardsmith/rl/hyperparams.py).
 # "before" puts back the defaults this issue started from: rl-zoo3's tuned values with 4 envs
-# (HalfCheetah, Hopper, Walker2d) and SB3's defaults for Humanoid; "after" is the package as it is now.
-# The others are the alternatives measured while choosing "after".
+# (HalfCheetah, Hopper, Walker2d) and SB3's defaults for Humanoid; "after" is the package as it
+# is now. The others are the alternatives measured while choosing "after".
 _ZOO_NET = {"log_std_init": -2, "ortho_init": False, "activation_fn": "relu",
             "net_arch": {"pi": [256, 256], "vf": [256, 256]}}
 BEFORE = {
