@@ -232,7 +232,7 @@ def test_the_table_keeps_each_requests_latest_result_and_counts_shaped_ones_apar
         return path
 
     first = piece("a.json", ("trot", True, "aaa"), ("cheetah-3ms", False, "aaa"))
-    later = piece("b.partial.json", ("cheetah-3ms", True, "bbb"), ("walker-crouch", False, "bbb"))
+    later = piece("b.partial.json", ("cheetah-3ms", True, "bbb"), ("walker-one-leg", False, "bbb"))
     latest = read_results([first, later])
     assert latest["cheetah-3ms"]["commit"] == "bbb" and latest["trot"]["commit"] == "aaa"
     assert "cheetah-3ms" in SHAPED_BY and "trot" not in SHAPED_BY
@@ -241,5 +241,5 @@ def test_the_table_keeps_each_requests_latest_result_and_counts_shaped_ones_apar
     summary = json.loads((tmp_path / "results" / "uncovered_requests_table.json").read_text())[
         "summary"]
     assert summary["success_by_independent_check"] == "2/3"
-    assert summary["held_out_success"] == "1/2"  # trot yes, walker-crouch no
+    assert summary["held_out_success"] == "1/2"  # trot yes, walker-one-leg no
     assert summary["no_longer_held_out_success"] == "1/1"  # cheetah-3ms, shaped by its failure
