@@ -174,7 +174,9 @@ def compute_reward(state, action, next_state):
     limits = LIMITS.replace(allow_subprocess=True, nproc=12, wall_s=10.0)
     t0 = time.perf_counter()
     result = smoke(bomb, tmp_path, transitions, limits=limits, skip_static_check=True)
-    assert time.perf_counter() - t0 < 12
+    # failed on the process limit ("runtime"), not on the 10 s wall limit ("timeout"); the
+    # bound is a hang guard with room for a loaded machine
+    assert time.perf_counter() - t0 < 10 + 20
     assert not result.ok and result.error_kind == "runtime", result.error
     assert "BlockingIOError" in result.error or "Resource temporarily" in result.error
     assert wait_until_no_sandbox(tmp_path) == []
@@ -198,7 +200,7 @@ def compute_reward(state, action, next_state):
     limits = LIMITS.replace(allow_subprocess=True, wall_s=3.0)
     t0 = time.perf_counter()
     result = smoke(tree, tmp_path, transitions, limits=limits, skip_static_check=True)
-    assert time.perf_counter() - t0 < 6
+    assert time.perf_counter() - t0 < 3 + 20  # the tree never ends by itself; room for load
     assert result.error_kind == "timeout"
     assert wait_until_no_sandbox(tmp_path) == []
 

@@ -133,7 +133,7 @@ def test_planted_outputs_are_refused_one_by_one_and_nothing_is_copied(tmp_path, 
     assert result.ok, result.error  # the job itself looked fine: its files are what is wrong
     t0 = time.perf_counter()
     report = copy_outputs(job, dest, TRAIN_OUTPUTS)
-    assert time.perf_counter() - t0 < 5  # no FIFO wait, no gigabyte read
+    assert time.perf_counter() - t0 < 30  # a FIFO open would wait forever: a hang guard
     assert report.refused == {
         "metrics.json": "metrics.json is a symbolic link, not a regular file",
         "policy_weights.pt": "policy_weights.pt is a FIFO, not a regular file",

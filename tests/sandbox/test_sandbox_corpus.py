@@ -332,7 +332,8 @@ def test_hostile_program_is_contained(program, mode, canaries, neighbour, transi
         if pattern:
             assert re.search(pattern, result.error), (
                 f"{program.name} ({mode}): the error does not match {pattern!r}: {result.error}")
-    assert elapsed < limits.wall_s + 8, f"{program.name} took {elapsed:.1f} s"
+    # a hang guard: the wall limit ends every program; 20 s of room for a loaded machine
+    assert elapsed < limits.wall_s + 20, f"{program.name} took {elapsed:.1f} s"
     assert_contained(canaries, before, tmp_path / "job", result)
     assert neighbour.snapshot() == neighbour_before, "the file next to the job changed"
     assert mounted_snapshot() == mounted_before, "a file mounted into the sandbox changed"
