@@ -63,11 +63,12 @@ def test_task_selects_its_env(write):
     ("import os\n" + GOOD, ["static check", "line 1 [import]"]),
 ])
 def test_broken_reward_exits_1_with_one_paragraph(write, source, needles):
-    result, _ = invoke(write(source), "--env", "HalfCheetah-v5")
+    result, seconds = invoke(write(source), "--env", "HalfCheetah-v5")
     assert result.exit_code == 1
     text = " ".join(result.output.split())
     for needle in needles:
         assert needle in text, text
+    assert seconds < 30  # a hang guard; how fast it is lives in the README's measurements
 
 
 def test_a_reward_that_never_returns_cannot_hang_check(write):
@@ -95,11 +96,14 @@ def test_missing_file_exits_1(tmp_path):
 def test_the_installed_command_rejects_a_broken_reward(write):
     """The command a user types, in its own process: exit 1 naming the shape.
 
-    How long it takes is measured in benchmarks, not asserted here (a timed assertion fails
-    on a loaded machine: 5.03 s against 5 s with the suite on two processes)."""
+    The time bound is a hang guard, not a speed claim: "within 5 s" failed at 5.03 s with the
+    suite on two processes; how fast it is lives in the README's measurements."""
     path = write(WRONG_SHAPE)
+    t0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", "from rewardsmith.cli import main; main()",
                            "check", path, "--env", "HalfCheetah-v5"],
                           capture_output=True, text=True, timeout=60, check=False)
+    seconds = time.perf_counter() - t0
     assert done.returncode == 1, done.stdout + done.stderr
     assert "shape" in done.stdout
+    assert seconds < 30, f"rewardsmith check took {seconds:.1f} s"
