@@ -28,18 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from common import trained_steps  # noqa: E402 (after the path set-up)
+
 RESAMPLE_SEED_STRIDE = 1000  # draw i of seed s uses design seed s + 1000 * i
-
-
-def trained_steps(run_path: Path, iterations: list[int] | None = None) -> int:
-    """Env steps the run's candidates trained (each candidate's last rung; rungs continue)."""
-    total = 0
-    for cand in sorted(run_path.glob("iter_*/cand_*")):
-        if iterations is not None and int(cand.parent.name.split("_")[1]) not in iterations:
-            continue
-        steps = [json.loads(p.read_text()).get("steps") or 0 for p in cand.glob("rung_*.json")]
-        total += max(steps, default=0)
-    return total
 
 
 def iteration_bests(run_path: Path) -> list[float | None]:

@@ -170,6 +170,11 @@ def main(argv: list[str] | None = None) -> None:
         "ours_queries_to_success": ours["queries_to_success"] if ours else "missing",
         "ours_fitness": ours["fitness"] if ours else "missing",
         "comparison": compare(baseline_q, max(budgets), ours),
+        # Env steps, both sides: PrefPPO trains one policy per run; our loop K per iteration.
+        "prefppo_env_steps_at_success_budget": [r["env_steps"] for r in runs
+                                                if r["budget_queries"] == baseline_q],
+        "ours_env_steps_to_success": (ours or {}).get("env_steps_to_success", "not recorded"),
+        "ours_successes": (ours or {}).get("successes", "not recorded"),
     }
     os.environ.setdefault("COLUMNS", "120")  # rich's width off a terminal; 80 truncates cells
     path = report(args.name, f"Preference queries to success: {task.id}", COLUMNS, rows,

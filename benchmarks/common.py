@@ -38,6 +38,17 @@ def git_state() -> dict:
     return {"commit": commit, "uncommitted_changes": None if status is None else bool(status)}
 
 
+def trained_steps(run_path: Path, iterations: list[int] | None = None) -> int:
+    """Env steps the run's candidates trained (each candidate's last rung; rungs continue)."""
+    total = 0
+    for cand in sorted(run_path.glob("iter_*/cand_*")):
+        if iterations is not None and int(cand.parent.name.split("_")[1]) not in iterations:
+            continue
+        steps = [json.loads(p.read_text()).get("steps") or 0 for p in cand.glob("rung_*.json")]
+        total += max(steps, default=0)
+    return total
+
+
 def report(name: str, title: str, columns: list[str], rows: list[list], summary: dict) -> Path:
     """Print a table and write ``benchmarks/results/<name>.json``."""
     table = Table(title=title)

@@ -11,7 +11,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
-from bench_feedback_steering import iteration_bests, run_pair, summarize, trained_steps
+from bench_feedback_steering import iteration_bests, run_pair, summarize
+from common import trained_steps
 
 
 def _rung(path: Path, steps: int, fitness: float | None) -> None:

@@ -1,0 +1,41 @@
+"""The preference benchmark's counting: queries and env steps up to the first success."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+
+from bench_preferences_ours import queries_from_run
+from common import trained_steps
+
+
+def _iteration(run: Path, i: int, queries: int, fitness: dict[str, float], steps: int) -> None:
+    """An iteration folder as the design loop writes it: a summary and one rung per candidate."""
+    folder = run / f"iter_{i}"
+    folder.mkdir(parents=True)
+    order = sorted(fitness, key=fitness.get, reverse=True)  # a perfect teacher's ranking
+    summary = {"iteration": i, "queries": queries, "order": order,
+               "candidates": [{"id": c, "fitness": f} for c, f in fitness.items()]}
+    (folder / "summary.json").write_text(json.dumps(summary))
+    for cand in fitness:
+        (folder / cand).mkdir()
+        (folder / cand / "rung_0.json").write_text(json.dumps({"steps": steps}))
+
+
+def test_queries_and_steps_stop_at_the_iteration_that_succeeded(tmp_path):
+    _iteration(tmp_path, 0, 6, {"cand_0": 0.5, "cand_1": 1.2}, 100_000)
+    _iteration(tmp_path, 1, 6, {"cand_0": 2.5, "cand_1": 0.1}, 100_000)
+    _iteration(tmp_path, 2, 6, {"cand_0": 3.0, "cand_1": 0.1}, 100_000)
+    found = queries_from_run(tmp_path, threshold=2.0)
+    assert found["reached"] == {"iteration": 1, "pairwise": 12, "pages": 2}
+    assert [row[2] for row in found["rows"]] == [1.2, 2.5, 3.0]  # the teacher's pick's fitness
+    # the env steps both iterations trained, not the third one that ran after the success
+    assert trained_steps(tmp_path, [0, 1]) == 400_000
+
+
+def test_a_run_that_never_succeeds_reaches_nothing(tmp_path):
+    _iteration(tmp_path, 0, 6, {"cand_0": 0.5, "cand_1": 1.2}, 100_000)
+    assert queries_from_run(tmp_path, threshold=2.0)["reached"] is None
