@@ -11,6 +11,11 @@ success make them differ), not from the schedule.
 
     python benchmarks/bench_feedback_steering.py --tasks cheetah-flip hopper-hop --seeds 0 1 2
     python benchmarks/bench_feedback_steering.py --tasks cheetah-flip --steps 150000
+    python benchmarks/bench_feedback_steering.py --requests \
+        "make the half cheetah run forward at 3 m/s"
+
+A request's runs are judged by the measure each run writes for it (its ``fitness.json``
+threshold); ``same_measure_in_every_draw`` says whether the resamples wrote the same one.
 
 A task whose iteration 0 succeeds is reported as such and does not count: there is nothing to
 steer. Runs already in ``--out`` are resumed, not started again. Writes
@@ -20,7 +25,9 @@ benchmarks/results/feedback_steering.json (``--name`` to choose another).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import re
 import statistics
 import sys
 import time
@@ -48,8 +55,12 @@ def iteration_bests(run_path: Path) -> list[float | None]:
     return bests
 
 
-def _design(out: Path, task: str, seed: int, iterations: int, args) -> tuple[Path, float]:
-    """A design run in ``out`` (resumed when one is there); its path and wall seconds."""
+def _design(out: Path, target: str, seed: int, iterations: int, args) -> tuple[Path, float]:
+    """A design run in ``out`` (resumed when one is there); its path and wall seconds.
+
+    ``target`` is a built-in task id, or a request's text (the run writes its own measure).
+    """
+    from rewardsmith.envs.registry import task_ids
     from rewardsmith.run.api import design, resume
 
     t0 = time.perf_counter()
@@ -57,19 +68,38 @@ def _design(out: Path, task: str, seed: int, iterations: int, args) -> tuple[Pat
     if previous:
         run = resume(previous[0].parent, say=print)
     else:
-        run = design(task=task, out=out, designer="offline", feedback="reflection",
+        what = {"task": target} if target in task_ids() else {"text": target}
+        run = design(**what, out=out, designer="offline", feedback="reflection",
                      iterations=iterations, candidates=args.candidates, steps=args.steps,
                      seed=seed, say=print)
     return run.path, time.perf_counter() - t0
 
 
-def run_pair(task: str, seed: int, args) -> dict:
-    """Both arms for one (task, seed)."""
-    from rewardsmith.envs.registry import get_task
+def success_measure(target: str, run_path: Path) -> tuple[float, str]:
+    """The threshold a run is judged by, and a digest of the measure that scores it.
 
-    threshold = get_task(task).success_threshold
-    root = args.out / task / f"seed{seed}"
-    path, wall = _design(root / "reflection", task, seed, args.iterations, args)
+    A built-in task's fitness and threshold; for a request, the measure the run wrote
+    (``fitness.json`` and ``fitness.py`` in the run directory). Each resample writes its own, so
+    the digest shows whether every draw of a pair was judged by the same measure.
+    """
+    from rewardsmith.envs.registry import get_task, task_ids
+
+    if target in task_ids():
+        return get_task(target).success_threshold, f"task:{target}"
+    meta = json.loads((run_path / "fitness.json").read_text())
+    digest = hashlib.sha256((run_path / "fitness.py").read_bytes()).hexdigest()[:12]
+    return float(meta["threshold"]), digest
+
+
+def _slug(target: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", target.lower()).strip("-")[:60]
+
+
+def run_pair(target: str, seed: int, args) -> dict:
+    """Both arms for one (task or request, seed)."""
+    root = args.out / _slug(target) / f"seed{seed}"
+    path, wall = _design(root / "reflection", target, seed, args.iterations, args)
+    threshold, measure = success_measure(target, path)
     bests = iteration_bests(path)
     first_ok = next((i for i, b in enumerate(bests) if b is not None and b >= threshold), None)
     reflection = {"success": first_ok is not None, "success_iteration": first_ok,
@@ -78,10 +108,12 @@ def run_pair(task: str, seed: int, args) -> dict:
     iter0_ok = bool(bests) and bests[0] is not None and bests[0] >= threshold
     draws = [{"best": bests[0] if bests else None, "steps": trained_steps(path, [0]),
               "run": f"{path} (iteration 0, shared)"}]
+    measures = {measure}
     for i in range(1, args.iterations if not iter0_ok else 1):
         if any(d["best"] is not None and d["best"] >= threshold for d in draws):
             break  # the resample arm stops at its first success, as the design loop does
-        p, w = _design(root / f"resample{i}", task, seed + RESAMPLE_SEED_STRIDE * i, 1, args)
+        p, w = _design(root / f"resample{i}", target, seed + RESAMPLE_SEED_STRIDE * i, 1, args)
+        measures.add(success_measure(target, p)[1])
         b = iteration_bests(p)
         draws.append({"best": b[0] if b else None, "steps": trained_steps(p),
                       "wall_s": round(w, 1), "run": str(p)})
@@ -90,7 +122,8 @@ def run_pair(task: str, seed: int, args) -> dict:
     resample = {"success": ok is not None, "success_iteration": ok,
                 "iteration_bests": [d["best"] for d in draws],
                 "steps": sum(d["steps"] for d in draws), "draws": draws}
-    return {"task": task, "seed": seed, "threshold": threshold,
+    return {"task": target, "seed": seed, "threshold": threshold,
+            "same_measure_in_every_draw": len(measures) == 1,
             "iteration0_succeeded": iter0_ok, "reflection": reflection, "resample": resample}
 
 
@@ -109,7 +142,10 @@ def summarize(pairs: list[dict]) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", nargs="+", default=["cheetah-flip"])
+    parser.add_argument("--tasks", nargs="*", default=None,
+                        help="built-in task ids (default: cheetah-flip, unless --requests)")
+    parser.add_argument("--requests", nargs="*", default=[],
+                        help="request texts no task covers; each run writes its own measure")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--iterations", type=int, default=3)
     parser.add_argument("--candidates", type=int, default=4)
@@ -119,7 +155,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     from common import report
 
-    pairs = [run_pair(task, seed, args) for task in args.tasks for seed in args.seeds]
+    targets = (args.tasks if args.tasks is not None
+               else [] if args.requests else ["cheetah-flip"]) + args.requests
+    pairs = [run_pair(target, seed, args) for target in targets for seed in args.seeds]
     rows = []
     for p in pairs:
         for arm in ("reflection", "resample"):
