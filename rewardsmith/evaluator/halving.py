@@ -30,7 +30,8 @@ cross: on cheetah-run with a third of the task's budget, a reward that caps the 
 led at the half-budget rung in one build's run, and the uncapped reference, which wins at the
 full budget, stopped there (benchmarks/bench_halving.py). At the task's own budget the curves
 had parted by the first rung. ``min_keep=2`` takes the two leaders to the end, for half a
-candidate's budget more (with the default rungs).
+candidate's budget more (with the default rungs). Candidates tied at the cut all go on
+(:func:`promote`): a cut among equal scores would go by list position.
 """
 
 from __future__ import annotations
@@ -193,8 +194,7 @@ def rank_entries(entries: Sequence[RungEntry], rank_fn: RankFn | None = None,
         head = order
     else:
         scored = [e for e in live if e.scored]
-        scored.sort(key=lambda e: (-rung_score(e, window), -e.fitness, -_mean(e.curve),
-                                   e.index))
+        scored.sort(key=lambda e: (*_tie_key(e, window), e.index))
         head = [e.id for e in scored]
     tail = sorted((e for e in entries if e.id not in set(head)), key=lambda e: e.index)
     return head + [e.id for e in tail]
@@ -209,6 +209,13 @@ def promote(entries: Sequence[RungEntry], config: HalvingConfig,
     broken candidate still takes a place in the count (it was a draw from the designer). The
     order is :func:`rank_entries` with the config's ``window``.
 
+    When ranking by fitness, a candidate tied with the last one kept (the same score, final
+    fitness and curve: nothing but its position tells them apart) goes on too. A measure that
+    pays only near the goal (a speed band, a pose held) is 0 for every candidate until one gets
+    close; cutting among those zeros would stop candidates by their place in the list, and the
+    winner as likely as any (seen in #15's steering runs: rungs of four candidates all at 0).
+    Ties cost steps; they never cost the winner.
+
     Returns:
         ``(promoted, stopped)`` ids, each best first; failed ones are in neither.
     """
@@ -218,6 +225,9 @@ def promote(entries: Sequence[RungEntry], config: HalvingConfig,
                 and (rank_fn is not None or by_id[i].scored)]
     keep = config.n_keep(len(entries))
     promoted = eligible[:keep]
+    if rank_fn is None and promoted:
+        line = _tie_key(by_id[promoted[-1]], config.window)
+        promoted += [i for i in eligible[keep:] if _tie_key(by_id[i], config.window) == line]
     stopped = [i for i in order if i not in promoted and not by_id[i].failed]
     return promoted, stopped
 
@@ -242,6 +252,11 @@ def order_from_best_worst(ids: Sequence[str], best: str, worst: str) -> list[str
     """
     middle = [i for i in ids if i not in (best, worst)]
     return [best, *middle] + ([worst] if worst != best else [])
+
+
+def _tie_key(entry: RungEntry, window: int) -> tuple[float, float, float]:
+    """The fitness ranking's key without the candidate's position (lower sorts first)."""
+    return -rung_score(entry, window), -entry.fitness, -_mean(entry.curve)
 
 
 def _finite(values: Sequence[float | None]) -> list[float]:

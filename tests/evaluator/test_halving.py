@@ -141,6 +141,33 @@ def test_promote_keeps_top_half_and_never_a_failed_one():
     assert promoted == [] and stopped == []
 
 
+def test_candidates_tied_at_the_cut_all_go_on():
+    # A measure that pays only near the goal: every candidate still at 0 at the first rung.
+    # Nothing but list position tells them apart, so none is stopped.
+    promoted, stopped = promote([curve(f"c{i}", i, 0.0, 0.0) for i in range(4)],
+                                HalvingConfig())
+    assert promoted == ["c0", "c1", "c2", "c3"] and stopped == []
+    # Only those tied with the last one kept: the leader alone is not a tie.
+    promoted, stopped = promote([curve("c0", 0, 0.0, 0.0), curve("c1", 1, 0.0, 0.2),
+                                 curve("c2", 2, 0.0, 0.0), curve("c3", 3, 0.0, 0.0)],
+                                HalvingConfig())
+    assert promoted == ["c1", "c0", "c2", "c3"] and stopped == []
+    promoted, stopped = promote([curve("c0", 0, 0.0, 0.0), curve("c1", 1, 0.0, 0.2),
+                                 curve("c2", 2, 0.0, 0.3), curve("c3", 3, 0.0, 0.0)],
+                                HalvingConfig())
+    assert promoted == ["c2", "c1"] and stopped == ["c0", "c3"]
+    # Equal scores that the final fitness or the curve tells apart are not ties.
+    promoted, _ = promote([curve("a", 0, 0.4, 0.5, 0.6), curve("b", 1, 0.6, 0.5, 0.4),
+                           curve("c", 2, 0.1, 0.1)], HalvingConfig(min_keep=1))
+    assert promoted == ["a"]
+
+
+def test_a_preference_ranking_has_no_ties_to_keep():
+    ranked = promote([curve(f"c{i}", i, 0.0) for i in range(4)], HalvingConfig(),
+                     rank_fn=lambda live: [e.id for e in reversed(live)])
+    assert ranked == (["c3", "c2"], ["c1", "c0"])
+
+
 def test_never_ranked_by_own_return():
     # Candidate 0 collects a huge return of its own reward but does worse at the task.
     a = RungEntry("a", 0, 0.1, info={"reward_return": 1e6})
