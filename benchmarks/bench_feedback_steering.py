@@ -60,18 +60,15 @@ def _design(out: Path, target: str, seed: int, iterations: int, args) -> tuple[P
 
     ``target`` is a built-in task id, or a request's text (the run writes its own measure).
     """
+    from common import resume_or_design
+
     from rewardsmith.envs.registry import task_ids
-    from rewardsmith.run.api import design, resume
 
     t0 = time.perf_counter()
-    previous = sorted(out.glob("*/run.json"))
-    if previous:
-        run = resume(previous[0].parent, say=print)
-    else:
-        what = {"task": target} if target in task_ids() else {"text": target}
-        run = design(**what, out=out, designer="offline", feedback="reflection",
-                     iterations=iterations, candidates=args.candidates, steps=args.steps,
-                     seed=seed, say=print)
+    what = {"task": target} if target in task_ids() else {"text": target}
+    run = resume_or_design(out, **what, designer="offline", feedback="reflection",
+                           iterations=iterations, candidates=args.candidates, steps=args.steps,
+                           seed=seed)
     return run.path, time.perf_counter() - t0
 
 

@@ -57,18 +57,14 @@ def queries_from_run(run_path: Path, threshold: float) -> dict:
 
 def run_seed(task, seed: int, args) -> dict:
     """One design run with the synthetic teacher (resumed when ``--out`` holds it)."""
-    from rewardsmith.run.api import design, resume
+    from common import resume_or_design
 
     out = args.out / task.id / f"seed{seed}"
     t0 = time.perf_counter()
-    previous = sorted(out.glob("*/run.json"))
-    say = lambda line: print(line, flush=True)  # noqa: E731
-    if previous:
-        run = resume(previous[0].parent, say=say)
-    else:
-        run = design(task=task.id, out=out, designer="offline", feedback="synthetic",
-                     halving=False, iterations=args.iterations, candidates=args.candidates,
-                     steps=args.steps, seed=seed, say=say)
+    run = resume_or_design(out, say=lambda line: print(line, flush=True), task=task.id,
+                           designer="offline", feedback="synthetic", halving=False,
+                           iterations=args.iterations, candidates=args.candidates,
+                           steps=args.steps, seed=seed)
     wall = time.perf_counter() - t0
     found = queries_from_run(run.path, task.success_threshold)
     reached = found["reached"]

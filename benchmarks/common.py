@@ -49,6 +49,20 @@ def trained_steps(run_path: Path, iterations: list[int] | None = None) -> int:
     return total
 
 
+def resume_or_design(out: Path, say=print, **design_kwargs):
+    """The design run in ``out``: resumed when one is there, else started with ``design_kwargs``.
+
+    A benchmark that stops (Ctrl-C, the session's end) picks up where its run stopped instead
+    of training the finished candidates again.
+    """
+    from rewardsmith.run.api import design, resume
+
+    previous = sorted(Path(out).glob("*/run.json"))
+    if previous:
+        return resume(previous[0].parent, say=say)
+    return design(out=out, say=say, **design_kwargs)
+
+
 def report(name: str, title: str, columns: list[str], rows: list[list], summary: dict) -> Path:
     """Print a table and write ``benchmarks/results/<name>.json``."""
     table = Table(title=title)

@@ -39,3 +39,16 @@ def test_queries_and_steps_stop_at_the_iteration_that_succeeded(tmp_path):
 def test_a_run_that_never_succeeds_reaches_nothing(tmp_path):
     _iteration(tmp_path, 0, 6, {"cand_0": 0.5, "cand_1": 1.2}, 100_000)
     assert queries_from_run(tmp_path, threshold=2.0)["reached"] is None
+
+
+def test_a_stopped_benchmark_run_is_resumed_not_started_again(tmp_path):
+    from common import resume_or_design
+
+    kwargs = dict(task="pendulum-balance", designer="offline", candidates=2, iterations=1,
+                  steps=1024, workers=2, reeval_seeds=1, say=lambda line: None)
+    first = resume_or_design(tmp_path, **kwargs)
+    (first.path / "iter_0" / "summary.json").unlink()  # as if stopped before the iteration ended
+    again = resume_or_design(tmp_path, **kwargs)
+    assert again.path == first.path
+    assert [p.parent for p in tmp_path.glob("*/run.json")] == [first.path]
+    assert again.best["candidate"] == first.best["candidate"]
