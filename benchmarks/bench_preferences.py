@@ -54,6 +54,30 @@ def load_ours(path: str | None) -> dict | None:
     return data
 
 
+def ours_rows(ours: dict) -> list[list]:
+    """Our side's table rows: one per seed where the file has them (``per_seed``), else one.
+
+    "asked" is the pairwise comparisons to the first success (all the run asked when it never
+    succeeded), "steps" the env steps every candidate trained up to then (to the end when it
+    never did).
+    """
+    def asked(rec: dict) -> int | None:
+        if rec.get("queries_to_success") is not None:
+            return rec["queries_to_success"]
+        rows = rec.get("rows") or []  # [iteration, teacher's best, its fitness, pairwise]
+        return sum(int(r[3]) for r in rows) if rows else None
+
+    per_seed = ours.get("per_seed")
+    if not per_seed:
+        return [["ours", "-", ours.get("seeds", "-"), ours["queries_to_success"], "-",
+                 ours["queries_to_success"], ours.get("steps_per_policy", "-"),
+                 ours["fitness"], ours["queries_to_success"] is not None, "-"]]
+    return [["ours", "-", rec["seed"], asked(rec), "-", rec.get("queries_to_success") or "-",
+             rec.get("env_steps_to_success") or rec.get("env_steps", "-"), rec.get("fitness"),
+             rec.get("queries_to_success") is not None, rec.get("wall_s", "-")]
+            for rec in per_seed]
+
+
 def queries_to_success(runs: list[dict]) -> int | None:
     """Smallest query budget at which every seed succeeded."""
     budgets = sorted({r["budget_queries"] for r in runs})
@@ -157,9 +181,7 @@ def main(argv: list[str] | None = None) -> None:
     runs.sort(key=lambda r: (r["budget_queries"], r["seed"]))
     rows = [_row(task, r) for r in runs]
     if ours is not None:
-        rows.append(["ours", "-", ours.get("seeds", "-"), ours["queries_to_success"], "-",
-                     ours["queries_to_success"], ours.get("steps_per_policy", "-"),
-                     ours["fitness"], ours["queries_to_success"] is not None, "-"])
+        rows.extend(ours_rows(ours))
     baseline_q = queries_to_success(runs)
     summary = {
         "task": task.id, "threshold": task.success_threshold, "steps_per_policy": steps,

@@ -52,3 +52,18 @@ def test_a_stopped_benchmark_run_is_resumed_not_started_again(tmp_path):
     assert again.path == first.path
     assert [p.parent for p in tmp_path.glob("*/run.json")] == [first.path]
     assert again.best["candidate"] == first.best["candidate"]
+
+
+def test_the_comparison_table_has_one_row_per_seed_of_ours():
+    from bench_preferences import ours_rows
+
+    ours = {"queries_to_success": None, "fitness": 2.0, "per_seed": [
+        {"seed": 0, "rows": [[0, "cand_1", 1.7, 6], [1, "cand_0", 1.8, 6]],
+         "queries_to_success": None, "env_steps_to_success": None, "env_steps": 800,
+         "fitness": 1.8, "wall_s": 9.0},
+        {"seed": 1, "rows": [[0, "cand_1", 2.1, 6]], "queries_to_success": 6,
+         "env_steps_to_success": 400, "env_steps": 400, "fitness": 2.1, "wall_s": 4.0}]}
+    failed, succeeded = ours_rows(ours)
+    # a seed that never succeeded reports everything it asked and trained, and no success
+    assert failed[2:4] == [0, 12] and failed[6] == 800 and failed[8] is False
+    assert succeeded[2:4] == [1, 6] and succeeded[5:7] == [6, 400] and succeeded[8] is True
