@@ -25,8 +25,8 @@ table departs from rl-zoo3 it is for time, measured with ``benchmarks/bench_time
   env steps instead of rl-zoo3's 320) and the learning rate x2; 1.8x the env steps per second
   of rl-zoo3's 4-env layout on seed 0 (3,438 against 1,900,
   ``results/time_to_success_hopper-hop.json``). Both stood still on hopper-hop's old
-  reference; with the reference's alive bonus at 0.1 these settings reached 1.05 and 2.20 m/s
-  by 1M and 800k steps (2 seeds, README, #12).
+  reference; with the reference's alive bonus at 0.1 both seeds passed 1 m/s (at 1M and 800k
+  steps; 0.90 and 2.20 m/s at the final evaluation; README, #12).
 
 Ant keeps SB3's defaults: not measured yet. On 2 cores one process per candidate and
 ``DummyVecEnv`` is the fastest layout (measured): two candidates train side by side.
