@@ -208,6 +208,7 @@ class PrefPPOConfig:
 def run_prefppo(task: Any, cfg: PrefPPOConfig, oracle: Any = None, log=print) -> dict[str, Any]:
     """Train one PPO policy on a preference-learned reward; return queries, fitness, history."""
     from stable_baselines3 import PPO
+    from stable_baselines3.common.logger import Logger
     from stable_baselines3.common.vec_env import VecNormalize
 
     from rewardsmith.envs.registry import get_task
@@ -236,6 +237,7 @@ def run_prefppo(task: Any, cfg: PrefPPOConfig, oracle: Any = None, log=print) ->
     params = {**hyperparams("ppo", task.env_id), **(cfg.algo_kwargs or {})}
     venv = VecNormalize(learned, gamma=params.get("gamma", 0.99), **NORMALIZE)
     agent = PPO("MlpPolicy", venv, seed=cfg.seed, verbose=0, device="cpu", **params)
+    agent.set_logger(Logger(None, []))  # SB3's default makes an empty /tmp/SB3-<date> per learn()
 
     schedule = query_schedule(cfg.queries, cfg.n_iterations, cfg.initial_frac, cfg.schedule)
     rollout = agent.n_steps * cfg.n_envs
