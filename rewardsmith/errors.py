@@ -52,11 +52,16 @@ class CorruptRunFile(RewardsmithError):
 def describe_validation_error(exc: Any, hidden: tuple[str, ...] = ("api_key",)) -> str:
     """Summarise a pydantic ``ValidationError`` as ``field: problem (got value)``.
 
-    The values of ``hidden`` fields are never echoed (secrets).
+    The values of ``hidden`` fields are never echoed (secrets), nor is the input of a check on
+    the settings as a whole (a model validator): it is every setting, and the message names the
+    ones that clash.
     """
     parts = []
     for err in exc.errors():
-        field = ".".join(str(p) for p in err["loc"]) or "settings"
+        if not err["loc"]:
+            parts.append(err["msg"].removeprefix("Value error, "))
+            continue
+        field = ".".join(str(p) for p in err["loc"])
         got = "" if field in hidden else f" (got {err.get('input')!r})"
         parts.append(f"{field}: {err['msg']}{got}")
     return "; ".join(parts)

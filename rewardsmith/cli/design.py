@@ -127,6 +127,10 @@ def design_cli(
         help="Offline designer: when the request asks for something outside its vocabulary, "
              "train the nearest reward it can compose (the rationale lists what was dropped) "
              "instead of stopping.")] = False,
+    video: Annotated[bool, typer.Option(
+        help="Record a rollout video in each training job (--no-video: faster; rendering "
+             "takes seconds per job on a CPU; --feedback preference needs the videos).")]
+    = True,
 ) -> None:
     """Design a reward for what you describe (the main job).
 
@@ -150,7 +154,8 @@ def design_cli(
                      max_cost=max_cost, max_tokens=max_tokens, seed=seed, halving=halving,
                      rungs=parsed_rungs, min_keep=min_keep, timeout=timeout,
                      fitness_file=str(fitness) if fitness is not None else None,
-                     threshold=threshold, accept_approximation=accept_approximation)
+                     threshold=threshold, accept_approximation=accept_approximation,
+                     **({} if video else {"train_kwargs": {"video": False}}))
     _print_result(console, run)
 
 

@@ -90,6 +90,18 @@ class DesignConfig(BaseModel):
         self.halving_config()  # raises ValueError: what is wrong
         return self
 
+    @model_validator(mode="after")
+    def _preference_has_videos(self) -> DesignConfig:
+        if self.feedback == "preference" and not self.videos:
+            raise ValueError("--feedback preference ranks the rollout videos, so it needs them: "
+                             "drop --no-video, or use --feedback reflection or synthetic")
+        return self
+
+    @property
+    def videos(self) -> bool:
+        """Whether each training job records a rollout video (``--no-video``: none)."""
+        return self.train_kwargs.get("video", True) is not False
+
     def halving_config(self) -> HalvingConfig:
         """The evaluator's halving settings for this run (``--no-halving``: the full budget)."""
         if not self.halving:

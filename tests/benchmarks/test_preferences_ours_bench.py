@@ -45,7 +45,8 @@ def test_a_stopped_benchmark_run_is_resumed_not_started_again(tmp_path):
     from common import resume_or_design
 
     kwargs = dict(task="pendulum-balance", designer="offline", candidates=2, iterations=1,
-                  steps=1024, workers=2, reeval_seeds=1, say=lambda line: None)
+                  steps=1024, workers=2, reeval_seeds=1, say=lambda line: None,
+                  train_kwargs={"video": False})
     first = resume_or_design(tmp_path, **kwargs)
     (first.path / "iter_0" / "summary.json").unlink()  # as if stopped before the iteration ended
     again = resume_or_design(tmp_path, **kwargs)

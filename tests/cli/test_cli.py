@@ -50,7 +50,9 @@ def test_bad_design_settings_are_one_line_and_make_no_run(tmp_path):
                           (["--rungs", "0.5,0.25,1"], "rungs must increase strictly"),
                           (["--rungs", "0.25,0.5"], "the last rung must be 1.0"),
                           (["--rungs", "a,1"], "--rungs takes comma-separated fractions"),
-                          (["--min-keep", "0"], "min_keep")):
+                          (["--min-keep", "0"], "min_keep"),
+                          (["--feedback", "preference", "--no-video"],
+                           "--feedback preference ranks the rollout videos, so it needs them")):
         proc = subprocess.run([sys.executable, "-m", "rewardsmith", "design", "--task",
                                "pendulum-balance", "--designer", "offline", "--out", str(out),
                                *args], capture_output=True, text=True, timeout=120)

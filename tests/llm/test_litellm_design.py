@@ -40,7 +40,7 @@ def test_a_design_run_through_litellm_records_its_cost(tmp_path, monkeypatch, ca
         run = design(task="pendulum-balance", out=tmp_path / "runs", say=lines.append,
                      designer="llm", base_url=srv.base_url, model="openai/gpt-4o-mini",
                      candidates=2, iterations=1, steps=512, workers=2, reeval_seeds=1,
-                     max_cost=0.05)
+                     max_cost=0.05, train_kwargs={"video": False})
         sent = srv.chat_requests
         endpoint = srv.base_url
     assert any(f"LLM designer (openai/gpt-4o-mini at {endpoint})" in line for line in lines)

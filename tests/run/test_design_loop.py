@@ -24,6 +24,9 @@ NAN = GOOD.replace("-0.1 * next_state.cart_position ** 2",
 REPAIRED = GOOD.replace("-0.1 *", "-0.2 *")
 SECRET = "sk-canary-do-not-leak-123"
 
+# Videos cost seconds per job and are not what these tests check (tests/rl/test_video.py and the
+# evaluator's tests record them); --no-video's own check is in the first test.
+NO_VIDEO = {"video": False}
 DESIGNER = re.compile("expert reinforcement-learning engineer")
 REVIEWER = re.compile("You review reward functions")
 
@@ -50,7 +53,7 @@ def test_llm_loop_repairs_trains_and_records(server, tmp_path, monkeypatch):
     lines = []
     run = design(task="pendulum-balance", out=tmp_path, say=lines.append, designer="llm",
                  base_url=server.base_url, model="fake-model", candidates=4, iterations=1,
-                 steps=2048, workers=2, reeval_seeds=2)
+                 steps=2048, workers=2, reeval_seeds=2, train_kwargs=NO_VIDEO)
     assert any("LLM designer (fake-model" in line for line in lines)
     root = run.path
     records = [json.loads((root / "iter_0" / f"cand_{j}" / "candidate.json").read_text())
@@ -75,6 +78,8 @@ def test_llm_loop_repairs_trains_and_records(server, tmp_path, monkeypatch):
     report = json.loads((root / "iter_0" / "report.json").read_text())
     assert run.best["candidate"] == report["best"]
     assert run.state["best_reeval"] == report["best_reeval"] and report["best_reeval"]
+    # --no-video: no job recorded one, and the run is whole without them
+    assert not list(root.rglob("*.mp4")) and (root / "best" / "policy_weights.pt").is_file()
 
 
 def test_ties_in_fitness_follow_the_evaluators_ranking():
@@ -90,7 +95,7 @@ def test_resume_repeats_no_llm_call(server, tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     kwargs = dict(out=tmp_path, say=lambda line: None, designer="llm",
                   base_url=server.base_url, model="fake-model", candidates=2, iterations=1,
-                  steps=1024, workers=2, reeval_seeds=1)
+                  steps=1024, workers=2, reeval_seeds=1, train_kwargs=NO_VIDEO)
     run = design(task="pendulum-balance", **kwargs)
     calls = len(server.chat_requests)
     # pretend the run died before the iteration finished: drop the summary and best
@@ -106,7 +111,7 @@ def test_offline_designer_says_so(tmp_path):
     lines = []
     run = design("keep the pole balanced", out=tmp_path, say=lines.append, candidates=2,
                  iterations=1, steps=1024, workers=2, reeval_seeds=1, rungs=(0.5, 1.0),
-                 min_keep=2)
+                 min_keep=2, train_kwargs=NO_VIDEO)
     assert any("offline designer (no LLM in use)" in line for line in lines)
     assert any("InvertedPendulum-v5" in line for line in lines)
     assert run.best is not None

@@ -17,6 +17,7 @@ from rewardsmith.run.api import design
 from rewardsmith.run.refine import refine
 
 TINY = dict(candidates=2, steps=1024, workers=2, reeval_seeds=1, halving=False)
+NO_VIDEO = {"video": False}  # where nobody looks at the rollouts (a person ranks videos)
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
@@ -25,7 +26,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 def test_synthetic_oracle_feedback(tmp_path):
     run = design(task="pendulum-balance", out=tmp_path, say=lambda line: None,
-                 feedback="synthetic", iterations=2, stop_on_success=False, **TINY)
+                 feedback="synthetic", iterations=2, stop_on_success=False, **TINY,
+                 train_kwargs=NO_VIDEO)
     ranking = json.loads((run.path / "iter_0" / "ranking.json").read_text())
     assert ranking["source"] == "synthetic" and ranking["queries"] == 1
     text = (run.path / "iter_0" / "feedback.md").read_text()
@@ -93,7 +95,7 @@ def test_rank_command_in_the_terminal_unpauses_the_run(tmp_path):
 
 def test_refine_runs_one_more_iteration_from_a_sentence(tmp_path):
     run = design(task="pendulum-balance", out=tmp_path, say=lambda line: None, iterations=1,
-                 **TINY)
+                 **TINY, train_kwargs=NO_VIDEO)
     refined = refine(run.path, "the cart drifts off to the side", say=lambda line: None)
     request = json.loads((refined.path / "iter_1" / "refine.json").read_text())
     assert request["sentence"] == "the cart drifts off to the side"

@@ -48,7 +48,8 @@ def _env() -> dict[str, str]:
 def _start_design(server: FakeOpenAIServer, out: Path) -> subprocess.Popen:
     argv = _cli("design", "--task", "pendulum-balance", "--designer", "llm",
                 "--base-url", server.base_url, "--model", "fake-model", "--candidates", "2",
-                "--iterations", "2", "--steps", "2048", "--workers", "2", "--out", str(out))
+                "--iterations", "2", "--steps", "2048", "--workers", "2", "--out", str(out),
+                "--no-video")  # videos are not what this checks; the resume keeps the setting
     return subprocess.Popen(argv, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True, preexec_fn=_default_sigint)
 
