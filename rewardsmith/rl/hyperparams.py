@@ -29,8 +29,9 @@ table departs from rl-zoo3 it is for time, measured with ``benchmarks/bench_time
   steps; 0.90 and 2.20 m/s at the final evaluation; README, #12).
 
 Ant keeps SB3's defaults, with which ant-run's reference does not run (0.075 and 0.083 m/s
-after 2M steps on 2 seeds, threshold 1.0; README, #12): nothing tuned for Ant is measured yet. On 2 cores one process per candidate and
-``DummyVecEnv`` is the fastest layout (measured): two candidates train side by side.
+after 2M steps on 2 seeds, threshold 1.0; README, #12): nothing tuned for Ant is measured yet.
+On 2 cores one process per candidate and ``DummyVecEnv`` is the fastest layout (measured): two
+candidates train side by side.
 """
 
 from __future__ import annotations
