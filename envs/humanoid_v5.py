@@ -42,7 +42,7 @@ SPEC = LocomotionSpec(
         "Episodes last at most 1000 steps (15 s). With the default settings the episode ENDS EARLY "
         "when torso_height leaves [1.0, 2.0] m. Early termination is turned off "
         "(terminate_when_unhealthy=False, every episode lasts the full 1000 steps) only for the "
-        "built-in stand, kneel and raise-arms tasks and for requests that put the body low (sit, "
+        "built-in kneel task and for requests that put the body low (sit, "
         "kneel, lie, get down); a crouch keeps it, with the healthy height lowered to knee "
         "height; the start of a run says which settings it uses.",
         "contacts['right_shin'] is True when the right shin (the knee) touches the floor.",

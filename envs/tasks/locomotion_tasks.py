@@ -115,7 +115,13 @@ def _arms_raised(state, action, next_state):
     return (hands_up & upright).astype(np.float64)
 
 
-_POSE = {"terminate_when_unhealthy": False}
+# A low pose (kneeling) ends below Humanoid's healthy torso height (1.0 m), so early termination
+# would end every success: it is off. Standing poses keep it, as env_settings does for any request
+# that stays on the feet: a torso below 1.0 m has fallen, and with termination off a fall cost only
+# the rest of the episode spent on the floor. humanoid-stand's reference, seeds 0 and 1, 600k
+# steps: fitness 0.117 / 0.136 with termination against 0.066 / 0.015 without (README, #12).
+_LOW_POSE = {"terminate_when_unhealthy": False}
+_ON_FEET: dict = {}
 
 TASKS = [
     Task("pendulum-balance", "keep the pole on the cart balanced upright", "InvertedPendulum-v5",
@@ -140,14 +146,14 @@ TASKS = [
          "mean forward speed over the 1000-step horizon (m/s)", 1.0, 2_000_000),
     Task("humanoid-stand", "make the humanoid stand upright", "Humanoid-v5", _standing,
          "fraction of the horizon with the torso above 1.2 m and upright (torso_up > 0.9)", 0.8,
-         2_000_000, env_kwargs=_POSE),
+         2_000_000, env_kwargs=_ON_FEET),
     Task("humanoid-kneel", "make the humanoid kneel", "Humanoid-v5", _kneeling,
          "fraction of the horizon with both shins (the knees) on the floor, the torso upright "
          "(torso_up > 0.8) and nothing but legs (thighs, shins, feet) touching the floor: no "
-         "hands, arms, chest, waist or pelvis", 0.5, 2_000_000, env_kwargs=_POSE),
+         "hands, arms, chest, waist or pelvis", 0.5, 2_000_000, env_kwargs=_LOW_POSE),
     Task("humanoid-raise-arms", "make the humanoid raise both arms above its head",
          "Humanoid-v5", _arms_raised,
          "fraction of the horizon standing (torso above 1.1 m, torso_up > 0.8) with the centres "
          "of both hands above the top of the head", 0.5, 2_000_000,
-         env_kwargs=_POSE),
+         env_kwargs=_ON_FEET),
 ]

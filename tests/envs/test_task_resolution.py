@@ -172,7 +172,7 @@ MATCHING_TABLE = [
      "measures"),
     ("make the humanoid raise its left arm", None, {}, "asks for the left arm"),
     ("make the humanoid raise one hand", None, {}, "asks for one hand"),
-    ("make the humanoid put both hands up", "humanoid-raise-arms", NO_TERMINATION, "measures"),
+    ("make the humanoid put both hands up", "humanoid-raise-arms", {}, "measures"),
     ("make the humanoid stand on one leg", None, {}, "asks for one leg"),
     ("make the walker hop forward on one leg", None, {}, "asks for one leg"),
     ("make the hopper hop forward on its one leg", "hopper-hop", {}, "measures"),  # it has one
@@ -184,7 +184,7 @@ MATCHING_TABLE = [
     ("make the walker squat down", None, {"healthy_z_range": [0.45, 2.0]}, "asks for crouching"),
     ("make the ant lie on its back", None, NO_TERMINATION, "asks for lying down"),
     ("make the humanoid get down on all fours", None, NO_TERMINATION, "no behaviour"),
-    ("make the humanoid stand up tall", "humanoid-stand", NO_TERMINATION, "measures"),
+    ("make the humanoid stand up tall", "humanoid-stand", {}, "measures"),
     # stillness and turning
     ("make the humanoid stand still", None, {}, "does not measure stillness"),
     ("make the humanoid freeze and don't move", None, {}, "does not measure stillness"),

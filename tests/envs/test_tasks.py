@@ -7,6 +7,7 @@ import pytest
 
 from rewardsmith.contract.reward import validate_reward_output
 from rewardsmith.envs.registry import all_tasks, get_task, task_ids
+from rewardsmith.envs.task_resolution import resolve_task
 from rewardsmith.rl.reward_program import load_reward
 from rewardsmith.rl.transitions import record_transitions
 
@@ -32,9 +33,14 @@ def test_reference_reward_and_fitness_on_real_states(task):
     assert task.text
 
 
-def test_pose_tasks_have_a_fixed_horizon():
-    for task_id in ("humanoid-kneel", "humanoid-raise-arms", "humanoid-stand"):
-        assert get_task(task_id).env_kwargs["terminate_when_unhealthy"] is False
+def test_a_low_pose_runs_the_whole_horizon_and_standing_ones_end_at_a_fall():
+    # kneeling puts the torso below Humanoid's healthy height (1.0 m): termination would end
+    # every success. Standing and raising the arms stay on the feet, where a fall ends the
+    # episode, as env_settings decides for requests no task covers ("raise its left arm").
+    assert get_task("humanoid-kneel").env_kwargs["terminate_when_unhealthy"] is False
+    for task_id in ("humanoid-raise-arms", "humanoid-stand"):
+        assert "terminate_when_unhealthy" not in get_task(task_id).env_kwargs
+        assert get_task(task_id).env_kwargs == resolve_task(get_task(task_id).text).env_kwargs
 
 
 def test_unknown_task_lists_the_known_ones():
