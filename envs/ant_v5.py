@@ -31,7 +31,7 @@ SPEC = LocomotionSpec(
     },
     notes=[
         "Episodes last at most 1000 steps (50 s). By default the episode ENDS EARLY when "
-        "torso_height leaves [0.2, 1.0] m. Requests that put the body low (sit, kneel, lie) run "
+        "torso_height leaves [0.2, 1.0] m. Requests that put the body on the floor (sit, lie) run "
         "with terminate_when_unhealthy=False instead; the start of a run says which settings it "
         "uses.",
         "The torso starts about 0.75 m high, upright.",

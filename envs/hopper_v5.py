@@ -20,10 +20,10 @@ SPEC = LocomotionSpec(
         "Episodes last at most 1000 steps (8 s). By default the episode ENDS EARLY when the robot "
         "is unhealthy: torso_height < 0.7 m, |torso_pitch| > 0.2 rad, or any joint angle or "
         "velocity outside [-100, 100]. Staying healthy matters for long episodes. Requests that "
-        "put the body low (sit, kneel, lie) or flip run with terminate_when_unhealthy=False "
-        "instead; a crouch keeps early termination, with the healthy height lowered to knee "
-        "height and the angle range widened to 1 rad; the start of a run says which settings "
-        "it uses.",
+        "put the body on the floor (sit, lie) or flip run with terminate_when_unhealthy=False "
+        "instead; a crouch or a kneel keeps early termination, with the healthy height lowered "
+        "to knee height and the angle range widened to 1 rad; the start of a run says which "
+        "settings it uses.",
         "The torso starts about 1.25 m high, upright.",
         "A good hopper moves at 1-3 m/s.",
     ],

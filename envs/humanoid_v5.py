@@ -41,10 +41,10 @@ SPEC = LocomotionSpec(
     notes=[
         "Episodes last at most 1000 steps (15 s). With the default settings the episode ENDS EARLY "
         "when torso_height leaves [1.0, 2.0] m. Early termination is turned off "
-        "(terminate_when_unhealthy=False, every episode lasts the full 1000 steps) only for the "
-        "built-in kneel task and for requests that put the body low (sit, "
-        "kneel, lie, get down); a crouch keeps it, with the healthy height lowered to knee "
-        "height; the start of a run says which settings it uses.",
+        "(terminate_when_unhealthy=False, every episode lasts the full 1000 steps) only for "
+        "requests that put the body on the floor (sit, lie, get down); a crouch or a kneel "
+        "keeps it, with the healthy height lowered to knee height (0.49 m); the start of a "
+        "run says which settings it uses.",
         "contacts['right_shin'] is True when the right shin (the knee) touches the floor.",
         "Actions are in [-0.4, 0.4].",
     ],

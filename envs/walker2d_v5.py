@@ -30,9 +30,9 @@ SPEC = LocomotionSpec(
     notes=[
         "Episodes last at most 1000 steps (8 s). By default the episode ENDS EARLY when the robot "
         "is unhealthy: torso_height outside [0.8, 2.0] m or |torso_pitch| > 1 rad. Requests that "
-        "put the body low (sit, kneel, lie) or flip run with terminate_when_unhealthy=False "
-        "instead; a crouch keeps early termination, with the healthy height lowered to knee "
-        "height; the start of a run says which settings it uses.",
+        "put the body on the floor (sit, lie) or flip run with terminate_when_unhealthy=False "
+        "instead; a crouch or a kneel keeps early termination, with the healthy height lowered "
+        "to knee height; the start of a run says which settings it uses.",
         "The torso starts about 1.25 m high, upright.",
         "A good walker moves at 1-3 m/s.",
     ],

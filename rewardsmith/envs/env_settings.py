@@ -8,12 +8,15 @@ the policy never sees a step of success. A request that asks for the body low or
 (:attr:`~rewardsmith.envs.intent.TaskIntent.low`), or for a flip on a robot whose healthy range
 includes the torso angle, therefore runs with early termination off, and the run says so.
 
-A crouch is the exception: it stays on the feet, so a torso below the knees is a fall, as it
-is standing. Turning termination off for it made a fall cost nothing but the rest of the
-episode spent lying down (#15's held-out "walker crouch" and "hopper crouch" learned exactly
-that), so a crouch keeps early termination with the healthy height lowered to knee height
-and, where the env also ends on the torso's angle, that range widened to 1 rad (a squat leans
-the chest forward to keep the weight over the feet).
+A crouch and a kneel are the exceptions: the legs still hold the body up (on the feet, on the
+knees), so a torso below knee height is a fall, as it is standing. Turning termination off for
+a crouch made a fall cost nothing but the rest of the episode spent lying down (#15's held-out
+"walker crouch" and "hopper crouch" learned exactly that; humanoid-stand's reference learned
+slower without it, #12), so these keep early termination with the healthy height lowered to
+knee height and, where the env also ends on the torso's angle, that range widened to 1 rad (a
+squat leans the chest forward to keep the weight over the feet). A kneeling humanoid's torso is
+at 0.66-0.90 m, sitting on the floor at 0.53 and lying at 0.1 (constructed poses,
+``tests/envs/test_fitness_semantics.py``); knee height is 0.49 m.
 
 Built-in tasks carry their own ``env_kwargs``; this is for requests no built-in task matches.
 The keyword is looked up in the env's real constructor (gymnasium's registry), so an env
@@ -44,6 +47,8 @@ CROUCH_LEAN_RAD = 1.0
 _NO_TOP_M = 1000.0
 
 _POSE_WORDS = {"kneel": "kneeling", "sit": "sitting", "lie": "lying down", "crouch": "crouching"}
+# Low poses the legs still hold up, and what they stand on: below the knees is a fall from both.
+_ON_THE_LEGS = {"crouch": "feet", "kneel": "knees"}
 
 
 @dataclass(frozen=True)
@@ -76,8 +81,9 @@ def env_settings_for(intent: TaskIntent, env_id: str, description: EnvDescriptio
     if why is None or not facts.terminates:
         return EnvSettings()
     rule = _termination_rule(description)
-    if _crouch_only(intent) and facts.height and _accepts(env_id, HEIGHT_KWARG):
-        return _crouch_settings(env_id, facts.height, why, rule)
+    on = _held_up_by_the_legs(intent)
+    if on and facts.height and _accepts(env_id, HEIGHT_KWARG):
+        return _knee_height_settings(env_id, facts.height, why, rule, on)
     if not _accepts(env_id, TERMINATION_KWARG):
         return EnvSettings({}, f"{why}, but {env_id} has no {TERMINATION_KWARG} setting: its "
                                f"episodes still end early{rule}")
@@ -86,13 +92,18 @@ def env_settings_for(intent: TaskIntent, env_id: str, description: EnvDescriptio
                        f"last the full {description.horizon} steps instead of ending early{rule}")
 
 
-def _crouch_only(intent: TaskIntent) -> bool:
-    """A crouch and no other low pose or flip (a crouch on the way to a kneel is a kneel)."""
-    return "crouch" in intent.behaviours and not (
-        (LOW_POSES - {"crouch"}) & set(intent.behaviours) or "flip" in intent.behaviours)
+def _held_up_by_the_legs(intent: TaskIntent) -> str | None:
+    """"feet" or "knees" for a crouch or a kneel with no other low pose or flip, else None.
+
+    A crouch on the way to a kneel is a kneel; both with a sit or a lie are neither."""
+    found = [b for b in intent.behaviours if b in LOW_POSES]
+    if not found or set(found) - set(_ON_THE_LEGS) or "flip" in intent.behaviours:
+        return None
+    return _ON_THE_LEGS["kneel" if "kneel" in found else "crouch"]
 
 
-def _crouch_settings(env_id: str, height: float, why: str, rule: str) -> EnvSettings:
+def _knee_height_settings(env_id: str, height: float, why: str, rule: str, on: str
+                          ) -> EnvSettings:
     """Early termination kept, the healthy height lowered to the knees (and the angle widened)."""
     low, top = _default(env_id, HEIGHT_KWARG)
     floor = round(KNEE_H * height, 2)
@@ -106,7 +117,7 @@ def _crouch_settings(env_id: str, height: float, why: str, rule: str) -> EnvSett
             kwargs[ANGLE_KWARG] = [-CROUCH_LEAN_RAD, CROUCH_LEAN_RAD]
             said += f" or leaning past {CROUCH_LEAN_RAD:g} rad"
     settings = ", ".join(f"{k}={tuple(v)}" for k, v in kwargs.items())
-    return EnvSettings(kwargs, f"{why}, but on its feet: running {env_id} with {settings}, so "
+    return EnvSettings(kwargs, f"{why}, but on its {on}: running {env_id} with {settings}, so "
                                f"an episode still ends early at a fall ({said}) instead of at "
                                f"the default{rule}")
 

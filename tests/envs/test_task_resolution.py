@@ -151,6 +151,7 @@ def test_env_words_stay_importable_from_task_resolution_for_the_cli():
 
 
 NO_TERMINATION = {"terminate_when_unhealthy": False}
+ON_THE_KNEES = {"healthy_z_range": [0.49, 2.0]}  # Humanoid's knee height
 # text, the built-in task whose fitness measures it (None: no built-in fitness does), the env
 # kwargs the run gets (for a match, the task's own), and a phrase the reason must contain.
 MATCHING_TABLE = [
@@ -167,9 +168,8 @@ MATCHING_TABLE = [
     ("make the half cheetah do a backflip", "cheetah-flip", {}, "measures"),
     ("make the half cheetah do a front flip", None, {}, "asks for front flips"),
     # one limb, a side, both
-    ("make the humanoid kneel on one knee", None, NO_TERMINATION, "asks for one knee"),
-    ("make the humanoid kneel down on both knees", "humanoid-kneel", NO_TERMINATION,
-     "measures"),
+    ("make the humanoid kneel on one knee", None, ON_THE_KNEES, "asks for one knee"),
+    ("make the humanoid kneel down on both knees", "humanoid-kneel", ON_THE_KNEES, "measures"),
     ("make the humanoid raise its left arm", None, {}, "asks for the left arm"),
     ("make the humanoid raise one hand", None, {}, "asks for one hand"),
     ("make the humanoid put both hands up", "humanoid-raise-arms", {}, "measures"),

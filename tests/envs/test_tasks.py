@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from rewardsmith.contract.reward import validate_reward_output
-from rewardsmith.envs.registry import all_tasks, get_task, task_ids
-from rewardsmith.envs.task_resolution import resolve_task
+from rewardsmith.envs.env_settings import env_settings_for
+from rewardsmith.envs.intent import parse_task
+from rewardsmith.envs.registry import all_tasks, get_description, get_task, task_ids
 from rewardsmith.rl.reward_program import load_reward
 from rewardsmith.rl.transitions import record_transitions
 
@@ -33,14 +34,16 @@ def test_reference_reward_and_fitness_on_real_states(task):
     assert task.text
 
 
-def test_a_low_pose_runs_the_whole_horizon_and_standing_ones_end_at_a_fall():
-    # kneeling puts the torso below Humanoid's healthy height (1.0 m): termination would end
-    # every success. Standing and raising the arms stay on the feet, where a fall ends the
-    # episode, as env_settings decides for requests no task covers ("raise its left arm").
-    assert get_task("humanoid-kneel").env_kwargs["terminate_when_unhealthy"] is False
-    for task_id in ("humanoid-raise-arms", "humanoid-stand"):
-        assert "terminate_when_unhealthy" not in get_task(task_id).env_kwargs
-        assert get_task(task_id).env_kwargs == resolve_task(get_task(task_id).text).env_kwargs
+@pytest.mark.parametrize("task_id", ["humanoid-stand", "humanoid-kneel", "humanoid-raise-arms"])
+def test_a_pose_task_ends_episodes_as_a_request_for_the_same_pose_would(task_id):
+    # Standing and raising the arms keep Humanoid's default (a torso below 1.0 m has fallen);
+    # kneeling lowers the healthy height to the knees. The task's own kwargs are what the run
+    # uses, so compare with env_settings' decision for its text, not with resolve_task's.
+    task = get_task(task_id)
+    decided = env_settings_for(parse_task(task.text), task.env_id,
+                               get_description(task.env_id)).kwargs
+    assert task.env_kwargs == decided
+    assert "terminate_when_unhealthy" not in task.env_kwargs
 
 
 def test_unknown_task_lists_the_known_ones():
