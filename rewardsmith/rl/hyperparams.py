@@ -20,7 +20,10 @@ table departs from rl-zoo3 it is for time, measured with ``benchmarks/bench_time
   with rl-zoo3's values (best 0.045 / 0.26 / 0.32 against 0.059 / 0.17 / 0.35, falling after
   260-460 steps either way), in 625-763 s of wall time against 797-1,226 s (both on a shared
   machine; ``results/uncovered_requests-walker-n16-2026-12-03.json``);
-* Humanoid: rl-zoo3's tuned Humanoid-v4 values (SB3's defaults before);
+* Humanoid: rl-zoo3's tuned Humanoid-v4 values (SB3's defaults before), 8 envs; with these the
+  humanoid-stand and humanoid-kneel references pass their thresholds within 2M steps once
+  a fall ends the episode (1.4M-1.8M and 400k steps; README, #12). SAC, probed on Humanoid,
+  made ~50 gradient steps/s on one core here: far too slow for the steps it needs;
 * Hopper: 16 envs x 128 steps with 128-sample batches (5 epochs: 80 gradient steps per 2,048
   env steps instead of rl-zoo3's 320) and the learning rate x2; 1.8x the env steps per second
   of rl-zoo3's 4-env layout on seed 0 (3,438 against 1,900,
