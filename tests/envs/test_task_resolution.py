@@ -235,13 +235,29 @@ def test_a_low_pose_no_task_measures_runs_without_early_termination_and_says_so(
     assert resolved.intent.behaviours == ("sit",) and resolved.intent.low
 
 
+def _is_healthy(env_id: str, kwargs: dict, torso_z: float, pitch: float = 0.0) -> bool:
+    """gymnasium's own health rule for a torso at ``torso_z`` (and, planar bodies, ``pitch``)."""
+    import gymnasium as gym
+
+    env = gym.make(env_id, **kwargs)
+    env.reset(seed=0)
+    inner = env.unwrapped
+    qpos, qvel = inner.data.qpos.copy(), inner.data.qvel.copy()
+    if env_id.startswith("Humanoid"):
+        qpos[2] = torso_z
+    else:
+        qpos[1], qpos[2] = torso_z, pitch
+    inner.set_state(qpos, qvel)
+    result = bool(inner.is_healthy)
+    env.close()
+    return result
+
+
 @pytest.mark.parametrize("env_word", ["walker", "hopper", "humanoid"])
 def test_a_crouch_keeps_falls_terminal_but_lets_the_torso_down_to_the_knees(env_word):
     """A crouch on the feet runs with early termination: a torso on the floor ends the episode,
     a torso at crouch height (0.68 of standing, the offline designer's target) does not, where
     the env's default range would end it. Read from gymnasium's own health rule."""
-    import gymnasium as gym
-
     resolved = resolve_task(f"make the {env_word} crouch")
     assert "terminate_when_unhealthy" not in resolved.env_kwargs
     assert "still ends early at a fall" in resolved.env_kwargs_reason
@@ -249,23 +265,44 @@ def test_a_crouch_keeps_falls_terminal_but_lets_the_torso_down_to_the_knees(env_
     height = env_facts(get_description(resolved.env_id)).height  # the description's, standing
 
     def healthy(kwargs: dict, torso_z: float, pitch: float = 0.0) -> bool:
-        env = gym.make(resolved.env_id, **kwargs)
-        env.reset(seed=0)
-        inner = env.unwrapped
-        qpos, qvel = inner.data.qpos.copy(), inner.data.qvel.copy()
-        if env_word == "humanoid":
-            qpos[2] = torso_z
-        else:
-            qpos[1], qpos[2] = torso_z, pitch
-        inner.set_state(qpos, qvel)
-        result = bool(inner.is_healthy)
-        env.close()
-        return result
+        return _is_healthy(resolved.env_id, kwargs, torso_z, pitch)
 
     crouched, deep = 0.68 * height, 0.36 * height + 0.1  # the pose's target; thighs past level
     assert healthy(resolved.env_kwargs, crouched, 0.5) and healthy(resolved.env_kwargs, deep, 0.5)
     assert not healthy(resolved.env_kwargs, 0.15)  # lying on the floor: a fall
     assert not healthy({}, deep, 0.5)  # what the default range would have done
+
+
+# Torso heights of the humanoid's constructed poses (tests/envs/test_fitness_semantics.py).
+KNEELING_TORSO_M = {"upright on both knees": 0.90, "back on the heels": 0.70,
+                    "with a hand on the floor": 0.66}
+LYING_TORSO_M = 0.10
+
+
+@pytest.mark.parametrize("text", ["make the humanoid kneel on one knee",
+                                  "make the humanoid kneel down on both knees"])
+def test_a_kneel_keeps_falls_terminal_and_every_kneeling_pose_healthy(text):
+    """Kneeling holds the torso at 0.66-0.90 m, below Humanoid's default healthy range (1.0 m),
+    so the default would end every kneel; lying (0.1 m) must still end the episode."""
+    resolved = resolve_task(text)
+    assert "terminate_when_unhealthy" not in resolved.env_kwargs
+    for pose, z in KNEELING_TORSO_M.items():
+        assert _is_healthy("Humanoid-v5", resolved.env_kwargs, z), pose
+        assert not _is_healthy("Humanoid-v5", {}, z), pose
+    assert not _is_healthy("Humanoid-v5", resolved.env_kwargs, LYING_TORSO_M)
+
+
+def test_the_kneeling_heights_above_are_the_constructed_poses():
+    import test_fitness_semantics as poses
+
+    humanoid = poses.Poser("humanoid-stand")
+    try:
+        for pose, z in {**{f"kneeling {k}": v for k, v in KNEELING_TORSO_M.items()},
+                        "lying on the back": LYING_TORSO_M}.items():
+            poses.POSES[pose][0](humanoid)
+            assert float(humanoid.state().torso_height[0]) == pytest.approx(z, abs=0.01), pose
+    finally:
+        humanoid.env.close()
 
 
 def test_a_match_keeps_the_tasks_own_env_kwargs_and_gives_no_settings_reason():
