@@ -157,9 +157,11 @@ def get(url: str, headers: dict[str, str] | None = None):
 def test_page_plays_videos_and_submits_by_mouse(page, candidates) -> None:
     future, url = serve_in_thread(candidates)
     page.goto(url)
+    # The page fills the title, the context and the cards from one fetch after it loads: wait
+    # for the cards before reading the title (read at once, it can still be the placeholder).
+    wait_until(page, "document.querySelectorAll('video').length === 3")
     assert page.locator("#title").inner_text() == "Humanoid: stand up, iteration 2"
     assert "stand up and stay up" in page.locator("#context").inner_text()
-    wait_until(page, "document.querySelectorAll('video').length === 3")
     assert page.locator(".card .label").all_inner_texts() == [c.label for c in candidates]
     wait_until(
         page, "[...document.querySelectorAll('video')].some(v => v.readyState >= 2 || !v.paused)"
