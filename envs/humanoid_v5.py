@@ -38,6 +38,7 @@ SPEC = LocomotionSpec(
                     "left_thigh", "left_shin", "left_foot", "right_upper_arm",
                     "right_lower_arm", "left_upper_arm", "left_lower_arm"],
     action_docs={},
+    point_docs={"right_hand": "right hand", "left_hand": "left hand", "head": "head"},
     notes=[
         "Episodes last at most 1000 steps (15 s). With the default settings the episode ENDS EARLY "
         "when torso_height leaves [1.0, 2.0] m. Early termination is turned off "

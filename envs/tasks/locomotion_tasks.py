@@ -7,9 +7,6 @@ Thresholds were set from the reference rewards' training runs (see the README's 
 fitness says what its name says.
 """
 
-import functools
-
-import mujoco
 import numpy as np
 
 from rewardsmith.envs.tasks import Task
@@ -53,55 +50,19 @@ def _kneeling(state, action, next_state):
     return (knees_down & only_legs & upright).astype(np.float64)
 
 
-@functools.cache
-def _humanoid_kinematics():
-    """The Humanoid-v5 model, its qpos addresses by state field, and the geoms the arms task reads.
-
-    The hands and the head are geoms, not bodies, so the state has no field for them; their
-    places follow exactly from the torso's pose and the joint angles, which it has. Cached: the
-    model is loaded once per process.
-    """
-    import gymnasium as gym  # lazy: loading the task list must not import gymnasium (~80 ms)
-
-    env = gym.make("Humanoid-v5")
-    model = env.unwrapped.model
-    env.close()
-    free = [j for j in range(model.njnt) if model.jnt_type[j] == mujoco.mjtJoint.mjJNT_FREE]
-    hinges = {model.joint(j).name: int(model.jnt_qposadr[j]) for j in range(model.njnt)
-              if model.jnt_type[j] == mujoco.mjtJoint.mjJNT_HINGE}
-    geoms = [model.geom(name).id for name in ("right_hand", "left_hand", "head")]
-    head_radius = float(model.geom_size[geoms[2], 0])  # the head is a sphere
-    return model, int(model.jnt_qposadr[free[0]]), hinges, geoms, head_radius
-
-
 def _hands_and_head_top(next_state):
     """Heights (B,) of the right hand's centre, the left hand's centre and the top of the head.
 
     The body frames in ``body_positions`` sit at the joints: ``*_lower_arm`` is the elbow, not the
-    hand, and the torso's centre is 0.28 m below the top of the head. So the pose is put back
-    into the real model (root position and orientation plus every hinge angle is all of
-    ``qpos``) and MuJoCo's forward kinematics places the hand and head geoms.
+    hand, and the torso's centre is 0.28 m below the top of the head. The hands and the head are
+    geoms, read from ``geom_positions``; the head is a sphere, its top one radius above its centre.
     """
-    model, root, hinges, geoms, head_radius = _humanoid_kinematics()
-    angles = next_state.joint_angles
-    missing = sorted(set(hinges) - set(angles))
-    if missing:
-        raise ValueError(
-            f"humanoid-raise-arms fitness: the state has no joint angle for {missing}; expected "
-            f"every hinge of Humanoid-v5 ({sorted(hinges)}). Use the Humanoid-v5 description "
-            f"from envs/humanoid_v5.py, which exposes them all.")
-    position, orientation = next_state.torso_position, next_state.torso_orientation
-    data = mujoco.MjData(model)
-    heights = np.empty((len(position), 3))
-    for b in range(len(position)):
-        data.qpos[root:root + 3] = position[b]
-        data.qpos[root + 3:root + 7] = orientation[b]
-        for name, adr in hinges.items():
-            data.qpos[adr] = angles[name][b]
-        mujoco.mj_kinematics(model, data)
-        heights[b] = data.geom_xpos[geoms, 2]
-    heights[:, 2] += head_radius
-    return heights[:, 0], heights[:, 1], heights[:, 2]
+    points = next_state.geom_positions
+    return (points["right_hand"][:, 2], points["left_hand"][:, 2],
+            points["head"][:, 2] + _HEAD_RADIUS)
+
+
+_HEAD_RADIUS = 0.09  # Humanoid-v5's head geom (the description states it, read off the model)
 
 
 def _arms_raised(state, action, next_state):

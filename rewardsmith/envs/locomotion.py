@@ -41,6 +41,9 @@ class LocomotionSpec:
         action_docs: actuator index -> meaning.
         notes: extra facts for the designer.
         torso: the body whose pose is the "torso".
+        point_docs: geom name -> what it is, for points a reward needs that no body frame marks
+            (a body's frame sits at its joint: the Humanoid's hands and head are geoms of the
+            lower arms and the torso). Exposed in ``geom_positions``.
     """
 
     env_id: str
@@ -54,6 +57,7 @@ class LocomotionSpec:
     notes: list[str] = field(default_factory=list)
     body_aliases: dict[int, str] = field(default_factory=dict)
     torso: str = "torso"
+    point_docs: dict[str, str] = field(default_factory=dict)
 
 
 def _quat_rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -66,6 +70,13 @@ def _quat_rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
 def _torso_up(q: np.ndarray) -> np.ndarray:
     """World z of the torso's local z axis: 1 upright, -1 upside down."""
     return 1.0 - 2.0 * (q[:, 1] ** 2 + q[:, 2] ** 2)
+
+
+def _point_doc(model: Any, geom: int, doc: str) -> str:
+    """``doc`` plus the part's size read off the model, so "the top of the head" is computable."""
+    if model.geom_type[geom] == mujoco.mjtGeom.mjGEOM_SPHERE:
+        return f"{doc}, a sphere of radius {model.geom_size[geom, 0]:.2f} m"
+    return doc
 
 
 def build_locomotion_description(spec: LocomotionSpec, model: Any, dt: float) -> EnvDescription:
@@ -98,14 +109,22 @@ def build_locomotion_description(spec: LocomotionSpec, model: Any, dt: float) ->
     is_floor[model.geom_bodyid == 0] = True  # everything on the world body is ground
     geom_body = model.geom_bodyid.copy()
 
+    points = {name: mujoco.mj_name2id(model, obj.mjOBJ_GEOM, name) for name in spec.point_docs}
+    unknown = sorted(name for name, i in points.items() if i < 0)
+    if unknown:
+        raise ValueError(f"{spec.env_id}: geoms {unknown} not found in the MuJoCo model")
+    point_ids = np.array(list(points.values()), dtype=int)
+
     layout = build_layout([
         ("qpos", (model.nq,)), ("qvel", (model.nv,)), ("xpos", (nbody, 3)),
         ("torso_quat", (4,)), ("contact", (nbody,)), ("time", (1,)),
+        ("geom_xpos", (len(points), 3)),
     ])
 
     def snapshot(data: Any) -> np.ndarray:
         return np.concatenate((data.qpos, data.qvel, data.xpos.ravel(), data.xquat[torso],
-                               contact_flags(data, is_floor, geom_body, nbody), (data.time,)))
+                               contact_flags(data, is_floor, geom_body, nbody), (data.time,),
+                               data.geom_xpos[point_ids].ravel()))
 
     if spec.root == "planar":  # qvel starts (x, z, pitch) velocities: on the hot path
         def lin_vel(raw: RawBatch) -> np.ndarray:
@@ -154,6 +173,15 @@ def build_locomotion_description(spec: LocomotionSpec, model: Any, dt: float) ->
               mapping_field(bodies, lambda r, i: r.xpos[:, i, :])),
         Field("contacts", "dict[str, (B,)]", "bool", "True where that body touches the floor",
               mapping_field(contact_ids, lambda r, i: r.contact[:, i] > 0.5)),
+    ]
+    if points:
+        described = "; ".join(f"{name}: {_point_doc(model, i, spec.point_docs[name])}"
+                              for name, i in points.items())
+        fields.append(Field("geom_positions", "dict[str, (B, 3)]", "m", "world position of the "
+                            f"centre of each named part ({described})",
+                            mapping_field({n: k for k, n in enumerate(points)},
+                                          lambda r, k: r.geom_xpos[:, k, :])))
+    fields += [
         Field("dt", "float", "s", "duration of one environment step (the time between state and "
               "next_state)", lambda r: dt),
         Field("time", "(B,)", "s", "time since the episode began: 0 at the reset, dt more each "

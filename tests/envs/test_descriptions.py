@@ -120,3 +120,25 @@ def test_pendulum_fields():
     description = get_description("InvertedPendulum-v5")
     assert description.field_names == ["cart_position", "cart_velocity", "pole_angle",
                                        "pole_angular_velocity", "dt"]
+
+
+def test_humanoid_geom_positions_are_the_hands_and_head_mujoco_places():
+    # The hands and the head are geoms inside the lower-arm and torso bodies, away from their
+    # frames: geom_positions reads MuJoCo's own geom centres, and the doc gives each sphere's
+    # radius (the fitness of humanoid-raise-arms adds the head's to reach its top).
+    description = get_description("Humanoid-v5")
+    env = gym.make("Humanoid-v5")
+    env.reset(seed=2)
+    env.action_space.seed(2)
+    for _ in range(4):
+        env.step(env.action_space.sample())
+    model, data = env.unwrapped.model, env.unwrapped.data
+    state = description.state_from_snapshots(description.snapshot(data)[None])
+    assert set(state.geom_positions) == {"right_hand", "left_hand", "head"}
+    doc = next(f.doc for f in description.fields if f.name == "geom_positions")
+    for name, position in state.geom_positions.items():
+        assert np.allclose(position[0], data.geom_xpos[model.geom(name).id])
+        assert f"{name}: " in doc and f"radius {model.geom(name).size[0]:.2f} m" in doc
+    assert model.geom("head").size[0] == pytest.approx(0.09)  # _HEAD_RADIUS in the fitness
+    assert "geom_positions" not in get_description("Ant-v5").field_names
+    env.close()
