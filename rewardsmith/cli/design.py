@@ -53,6 +53,11 @@ def _events(console: Any, run_holder: dict) -> Any:
             console.print(f"  {safe(event.get('candidate'))}: {kind.replace('_', ' ')}"
                           + (f", fitness {fitness:.3f}" if fitness is not None else ""),
                           highlight=False)
+        elif kind == "succeeded":
+            console.print(f"  {safe(event.get('candidate'))} reached the success threshold: "
+                          f"the iteration ends here", highlight=False)
+        elif kind == "skipped" and not console.is_terminal:
+            console.print(f"  {safe(event.get('candidate'))}: not trained", highlight=False)
 
     return on_event
 
@@ -131,6 +136,11 @@ def design_cli(
         help="Record a rollout video in each training job (--no-video: faster; rendering "
              "takes seconds per job on a CPU; --feedback preference needs the videos).")]
     = True,
+    stop_on_success: Annotated[bool, typer.Option(
+        help="End the run at the first candidate that reaches the success threshold: its "
+             "training ends there, trainings not yet started are skipped and running ones end "
+             "at their next evaluation. --no-stop-on-success trains every iteration in full "
+             "and keeps the best.")] = True,
 ) -> None:
     """Design a reward for what you describe (the main job).
 
@@ -155,6 +165,7 @@ def design_cli(
                      rungs=parsed_rungs, min_keep=min_keep, timeout=timeout,
                      fitness_file=str(fitness) if fitness is not None else None,
                      threshold=threshold, accept_approximation=accept_approximation,
+                     stop_on_success=stop_on_success,
                      **({} if video else {"train_kwargs": {"video": False}}))
     _print_result(console, run)
 

@@ -17,9 +17,10 @@ Ctrl-C continues where it stopped, and on a finished folder returns the same rep
 
 Events (dicts, to ``on_event``, the live table and ``<out_dir>/events.log``): the evaluator's own
 ``evaluation_start``, ``queued``, ``reused``, ``rung_done``, ``failed``, ``promoted``,
-``stopped``, ``finished``, ``reevaluated``, ``signatures``, ``best``, ``evaluation_done``,
-``interrupted``, ``evaluation_interrupted``; and the jobs' own (``worker_ready``, ``start``,
-``progress``, ``eval``, ``done``, ``reeval``) with ``candidate``, ``rung`` and ``job`` added.
+``stopped``, ``succeeded``, ``skipped``, ``finished``, ``reevaluated``, ``signatures``, ``best``,
+``evaluation_done``, ``interrupted``, ``evaluation_interrupted``; and the jobs' own
+(``worker_ready``, ``start``, ``progress``, ``eval``, ``done``, ``reeval``) with ``candidate``,
+``rung`` and ``job`` added.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import logging
 import queue
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import asdict, dataclass
@@ -56,6 +58,7 @@ EventFn = Callable[[dict[str, Any]], None]
 N_EVALS = 10  # periodic evaluations over the whole budget
 REEVAL_SEEDS = 3  # seeds of the best's final re-evaluation: the one default (design uses it)
 FIRST_REEVAL_SEED = 100_000  # far from training's seeds (seed) and its evaluations' (+10_000)
+END_FILE = "end_now"  # in a job's folder: the parent's request to end at the next evaluation
 
 
 @dataclass
@@ -100,7 +103,8 @@ def evaluate_candidates(task: Any, candidates: Sequence[Candidate], out_dir: str
                         reeval_seeds: int = REEVAL_SEEDS, n_eval_episodes: int = 4,
                         train_kwargs: dict[str, Any] | None = None,
                         job_timeout_s: float | None = None, ray_address: str | None = None,
-                        live: bool | None = None) -> EvaluationReport:
+                        live: bool | None = None, end_at_success: bool = False
+                        ) -> EvaluationReport:
     """Train every candidate in the sandbox under successive halving; re-evaluate the best.
 
     Args:
@@ -126,6 +130,13 @@ def evaluate_candidates(task: Any, candidates: Sequence[Candidate], out_dir: str
             2 minutes plus 10 ms per env step of the rung.
         ray_address: the Ray cluster when ``executor == "ray"``.
         live: draw the live table (default: when stdout is a terminal).
+        end_at_success: end the evaluation at its first success, for a caller that stops on
+            success anyway: each training ends at its first evaluation at or above the task's
+            threshold, and once one candidate's rung ends there, trainings not yet started are
+            skipped (state ``skipped``), running ones end at their next evaluation and keep
+            what they learned, and no later rung runs. The ranking puts the candidates that
+            reached the threshold first. Only when ranking by the task's fitness (no
+            ``rank_fn``).
 
     Raises:
         KeyboardInterrupt: after Ctrl-C, once running sandboxes are killed and finished work
@@ -134,7 +145,8 @@ def evaluate_candidates(task: Any, candidates: Sequence[Candidate], out_dir: str
     """
     t0 = time.perf_counter()
     run = _Run(task, candidates, Path(out_dir), steps, halving or HalvingConfig(), rank_fn, env,
-               seed, reeval_seeds, n_eval_episodes, train_kwargs or {}, job_timeout_s, on_event)
+               seed, reeval_seeds, n_eval_episodes, train_kwargs or {}, job_timeout_s, on_event,
+               end_at_success)
     owned = not isinstance(executor, Executor)
     ex = make_executor(executor, workers, ray_address)
     show = sys.stdout.isatty() if live is None else live
@@ -159,7 +171,8 @@ class _Run:
     """One call of :func:`evaluate_candidates`: its settings, its folders and its events."""
 
     def __init__(self, task, candidates, out_dir, steps, halving, rank_fn, env, seed,
-                 reeval_seeds, n_eval_episodes, train_kwargs, job_timeout_s, on_event):
+                 reeval_seeds, n_eval_episodes, train_kwargs, job_timeout_s, on_event,
+                 end_at_success=False):
         from rewardsmith.envs.registry import get_task
 
         self.task = get_task(task) if isinstance(task, str) else task
@@ -182,6 +195,11 @@ class _Run:
         self.base_args = {"seed": seed, "n_eval_episodes": n_eval_episodes,
                           "eval_every": max(self.budget // N_EVALS, 1000), **train_kwargs}
         self.base_args.update(self._task_args())
+        self.threshold = self.task.success_threshold if self.task is not None else None
+        self.end_at_success = bool(end_at_success and self.threshold is not None
+                                   and rank_fn is None)
+        if self.end_at_success:
+            self.base_args.update(stop_at_fitness=self.threshold, end_file=END_FILE)
         settings = {"task": self.task_id, "env": self.env_id, "budget": self.budget,
                     **self.base_args}
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -193,6 +211,7 @@ class _Run:
         self.events: queue.Queue = queue.Queue()
         self.jobs_run = 0
         self.running: set[str] = set()
+        self.success: str | None = None  # the first candidate whose rung reached the threshold
 
     # events -----------------------------------------------------------------------------
     def post(self, event: dict[str, Any]) -> None:
@@ -221,25 +240,35 @@ class _Run:
         entrants = [c.id for c in self.candidates]
         decisions = read_record(self.out_dir / HALVING_JSON) or {}
         layers: list[list[str]] = []  # ranking of the candidates that stopped at each rung
+        skipped: list[str] = []
         for r, target in enumerate(self.targets):
-            todo = [i for i in entrants if self.dirs[i].rung_record(r) is None]
-            for cid in entrants:
-                if cid not in todo:
-                    rec = self.dirs[cid].rung_record(r)
-                    self.post({"event": "reused", "candidate": cid, "rung": r, "total": target,
-                               "steps": rec.get("steps"), "fitness": rec.get("fitness")})
+            done_before = [i for i in entrants if self.dirs[i].rung_record(r) is not None]
+            self.success = self._first_success(done_before, r)  # a resumed, ended rung
+            todo = [] if self.success else [i for i in entrants if i not in done_before]
+            for cid in done_before:
+                rec = self.dirs[cid].rung_record(r)
+                self.post({"event": "reused", "candidate": cid, "rung": r, "total": target,
+                           "steps": rec.get("steps"), "fitness": rec.get("fitness")})
             self._run_jobs(ex, [self._train_job(cid, r, target) for cid in todo])
+            if self.success:
+                skipped = [i for i in entrants if self.dirs[i].rung_record(r) is None]
+                for cid in skipped:
+                    self.dirs[cid].set_state("skipped")
+                    self.post({"event": "skipped", "candidate": cid, "rung": r,
+                               "reason": f"{self.success} reached the success threshold"})
+                entrants = [i for i in entrants if i not in skipped]
             entries = [self._entry(cid, r) for cid in entrants]
             for e in entries:
                 if e.failed and self.dirs[e.id].state != "failed":
                     self.dirs[e.id].set_state("failed")
-            last = r == len(self.targets) - 1
+            last = r == len(self.targets) - 1 or self.success is not None
             key = f"{r}:{target}"
             known = decisions.get(key)
             if known and known.get("entrants") == entrants:
                 order = known["order"]
             else:
-                order = rank_entries(entries, self.rank_fn, self.halving.window)
+                order = self._successes_first(
+                    rank_entries(entries, self.rank_fn, self.halving.window), r)
                 decisions[key] = {"entrants": entrants, "order": order}
                 write_json(self.out_dir / HALVING_JSON, decisions)
             if last:
@@ -259,7 +288,7 @@ class _Run:
             entrants = promoted
         self.pump()
         failed = [c.id for c in self.candidates if self.dirs[c.id].failed]
-        ranking = [i for layer in reversed(layers) for i in layer] + failed
+        ranking = [i for layer in reversed(layers) for i in layer] + skipped + failed
         best = layers[-1][0] if layers and layers[-1] else None
         self._analyse(ex, best)
         results = [self.dirs[c.id].finish(self.task, self.env_id, self.targets)
@@ -280,6 +309,29 @@ class _Run:
                    "env_steps": report.env_steps, "jobs_run": self.jobs_run})
         self.pump()
         return report
+
+    def _reached(self, cid: str, r: int) -> bool:
+        """Whether ``cid``'s rung ``r`` ended at or above the success threshold."""
+        rec = self.dirs[cid].rung_record(r) or {}
+        return bool(self.end_at_success and rec.get("ok") and rec.get("fitness") is not None
+                    and rec["fitness"] >= self.threshold)
+
+    def _first_success(self, cids: list[str], r: int) -> str | None:
+        return next((cid for cid in cids if self._reached(cid, r)), None)
+
+    def _successes_first(self, order: list[str], r: int) -> list[str]:
+        """Under ``end_at_success``, the candidates that reached the threshold lead the order
+        (a rival stopped by their success never trained as long)."""
+        return sorted(order, key=lambda cid: not self._reached(cid, r))
+
+    def _end_iteration(self, winner: str, running: list[tuple[str, int]]) -> None:
+        """``winner`` reached the threshold: queued trainings are dropped (by ``_run_jobs``),
+        running ones asked to end at their next evaluation."""
+        self.success = winner
+        self.post({"event": "succeeded", "candidate": winner})
+        for cid, _ in running:
+            self.dirs[cid].sandbox.mkdir(parents=True, exist_ok=True)
+            (self.dirs[cid].sandbox / END_FILE).touch()
 
     def _entry(self, cid: str, r: int) -> RungEntry:
         rec = self.dirs[cid].rung_record(r) or {"ok": False}
@@ -321,21 +373,26 @@ class _Run:
                            self._limits(target - done), self.fitness_source)
 
     def _run_jobs(self, ex: Executor, jobs: list[tuple[str, int, Job]]) -> None:
-        """Run jobs in parallel; record each result as it comes (a rung, or an analysis)."""
-        futures: dict[Future, tuple[str, int, Job]] = {}
+        """Run jobs in parallel; record each result as it comes (a rung, or an analysis).
+
+        The queue stays here: a job goes to the executor only when a worker is free, so a job
+        is never started after a success has made it pointless (``end_at_success``).
+        """
+        waiting = deque(jobs)
         for cid, r, job in jobs:
-            if job.kind == "train":
-                self.dirs[cid].set_state("running")
-            self.running.add(cid)
-
-            def forward(event: dict[str, Any], cid: str = cid, r: int = r,
-                        kind: str = job.kind) -> None:
-                self.post({**event, "candidate": cid, "rung": r, "job": kind})
-
-            futures[ex.submit(job, forward)] = (cid, r, job)
             self.post({"event": "queued", "candidate": cid, "rung": r, "job": job.kind})
-        pending = set(futures)
-        while pending:
+        futures: dict[Future, tuple[str, int, Job]] = {}
+        pending: set[Future] = set()
+        while waiting or pending:
+            if self.success is not None:  # nothing queued trains after a success
+                waiting = deque(j for j in waiting if j[2].kind != "train")
+            while waiting and len(pending) < ex.workers:
+                cid, r, job = waiting.popleft()
+                fut = self._submit(ex, cid, r, job)
+                futures[fut] = (cid, r, job)
+                pending.add(fut)
+            if not pending:
+                continue
             done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
             self.pump()
             for fut in done:
@@ -346,9 +403,22 @@ class _Run:
                 self.pump()  # the job's last events before its outcome
                 if job.kind == "train":
                     self._record_rung(cid, r, job, result)
+                    if self.success is None and self._reached(cid, r):
+                        self._end_iteration(cid, [futures[f][:2] for f in pending])
                 else:
                     self._record_analysis(cid, job, result)
         self.pump()
+
+    def _submit(self, ex: Executor, cid: str, r: int, job: Job) -> Future:
+        if job.kind == "train":
+            (self.dirs[cid].sandbox / END_FILE).unlink(missing_ok=True)  # an earlier end
+            self.dirs[cid].set_state("running")
+        self.running.add(cid)
+
+        def forward(event: dict[str, Any]) -> None:
+            self.post({**event, "candidate": cid, "rung": r, "job": job.kind})
+
+        return ex.submit(job, forward)
 
     def _record_rung(self, cid: str, r: int, job: Job, result: SandboxResult) -> None:
         d = self.dirs[cid]

@@ -33,7 +33,7 @@ from rewardsmith.plain_text import finite_number, plain_text
 PROGRESS_LOG_EVERY_S = 5.0
 
 _STYLES = {"running": "cyan", "done": "green", "best": "bold green", "stopped": "yellow",
-           "failed": "red", "interrupted": "magenta", "reused": "green"}
+           "failed": "red", "interrupted": "magenta", "reused": "green", "skipped": "dim"}
 
 
 class EventLog:
@@ -142,10 +142,14 @@ class LiveTable:
                 row["fitness"] = finite_number(event["fitness"])
             if kind in ("start", "worker_ready") and training:
                 row["state"] = "running"
-            elif kind in ("stopped", "failed", "interrupted", "reused", "best"):
+            elif kind in ("stopped", "failed", "interrupted", "reused", "best", "skipped"):
                 row["state"] = kind
             elif kind == "finished":
                 row["state"] = "done"
+            if kind == "skipped":
+                row["note"] = plain_text(f"not trained: {event.get('reason', '')}", 60)
+            elif kind == "succeeded":
+                row["note"] = "reached the success threshold"
             if kind == "failed":
                 row["note"] = plain_text(f"{event.get('error_kind')}: "
                                          f"{event.get('error', '')}", 60)

@@ -73,7 +73,7 @@ def _quotes_fitness(text: str) -> bool:
 
 def analyze(metrics: dict[str, Any] | None, *, error: str | None = None,
             signatures: list[str] | tuple[str, ...] = (), stopped_early: bool = False,
-            show_fitness: bool = True) -> str:
+            show_fitness: bool = True, skipped: bool = False) -> str:
     """The analysis text of one candidate (``prompts/analysis.md.j2``).
 
     Args:
@@ -84,9 +84,11 @@ def analyze(metrics: dict[str, Any] | None, *, error: str | None = None,
         show_fitness: False under preference feedback: the designer then learns only what the
             person (or the simulated teacher) preferred, never a fitness value, curve or
             threshold (the signatures that quote one are left out too).
+        skipped: never trained (``error`` says why), not a failure of the reward.
     """
-    if metrics is None:
-        return render_template("analysis.md.j2", failed=True, error=error or "unknown error")
+    if metrics is None or skipped:
+        return render_template("analysis.md.j2", failed=True, skipped=skipped,
+                               error=error or "unknown error")
     evals = metrics.get("evals", [])
     final = metrics.get("final") or (evals[-1] if evals else {})
     fitness = [e["fitness_mean"] for e in evals if e.get("fitness_mean") is not None] \

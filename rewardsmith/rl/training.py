@@ -66,7 +66,8 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
           n_eval_episodes: int = 4, eval_every: int | None = None, video: bool = True,
           env_kwargs: dict[str, Any] | None = None, init_from: str | Path | None = None,
           should_stop: Callable[[dict], bool] | None = None,
-          algo_kwargs: dict[str, Any] | None = None) -> TrainResult:
+          algo_kwargs: dict[str, Any] | None = None,
+          stop_at_fitness: float | None = None) -> TrainResult:
     """Train a policy on a reward and write ``metrics.json``, the policy and a video to ``out``.
 
     Args:
@@ -90,6 +91,8 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
             reward this runs inside the sandbox worker, where they were written).
         should_stop: called with every evaluation record; True ends training early.
         algo_kwargs: overrides of the tuned hyperparameters.
+        stop_at_fitness: end at the first evaluation whose fitness reaches this (a design run
+            that stops on success passes its threshold: training on gains it nothing).
     """
     import torch
     from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
@@ -133,7 +136,13 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
 
     remaining = max(steps - start_steps, 0)
     eval_every = int(eval_every or max(remaining // N_EVALS, 1000))
-    callback = EvaluateEvery(eval_every, run_eval, base.component_log.pop, progress, should_stop,
+    def stop(record: dict[str, Any]) -> bool:
+        fitness = record.get("fitness_mean")
+        if stop_at_fitness is not None and fitness is not None and fitness >= stop_at_fitness:
+            return True
+        return should_stop is not None and should_stop(record)
+
+    callback = EvaluateEvery(eval_every, run_eval, base.component_log.pop, progress, stop,
                              start_steps, steps)
     t0 = time.perf_counter()
     if progress:

@@ -177,7 +177,7 @@ class SandboxedEvaluator:
             steps=self.steps, workers=config.workers, executor=config.executor,
             halving=halving, on_event=self.on_event, env=config.env_id, seed=config.seed,
             reeval_seeds=config.reeval_seeds, train_kwargs=config.train_kwargs,
-            ray_address=config.ray_address)
+            ray_address=config.ray_address, end_at_success=config.stop_on_success)
 
 
 def build_loop(run: RunDir, config: DesignConfig, designer: Designer, client: Any,

@@ -137,8 +137,9 @@ class DesignLoop:
         top = next((this[cid] for cid in fb.order if cid in this and not this[cid].failed), None)
         score = "" if self._blind else \
             f" (task score {top.fitness if top and top.fitness is not None else 'n/a'})"
+        failed = sum(c.failed and not (c.error or "").startswith("not trained") for c in scored)
         line = (f"iteration {i}: {'preferred' if self._blind else 'best'} {top.id}{score}; "
-                f"{sum(c.failed for c in scored)} of {len(scored)} failed"
+                f"{failed} of {len(scored)} failed"
                 if top else f"iteration {i}: every candidate failed")
         summary = {"iteration": i, "order": fb.order, "feedback": fb.text,
                    "queries": fb.queries, "history_line": line,
@@ -158,6 +159,12 @@ class DesignLoop:
                                                       analyze(None, error=error), error=error))
                 continue
             result = report.result(record.id)
+            if result.state == "skipped":  # never trained: left out of rankings like a failure
+                why = "another candidate reached the success threshold first"
+                scored.append(sources.ScoredCandidate(record.id, record.source, None, True,
+                                                      analyze(None, error=why, skipped=True),
+                                                      error=f"not trained: {why}"))
+                continue
             metrics = read_json(folder / METRICS_JSON)
             failed = result.state == "failed"
             signatures = [s.get("detail") or s.get("name", str(s)) if isinstance(s, dict)

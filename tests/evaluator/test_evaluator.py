@@ -13,7 +13,8 @@ import json
 import os
 import re
 import time
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -145,6 +146,93 @@ def test_resume_after_interrupt_runs_only_what_is_missing(tmp_path):
     clean, _ = run_fake(tmp_path / "clean", fake(0.2, 0.9, 0.5, 0.1))
     assert report.ranking == clean.ranking and report.env_steps == clean.env_steps
     assert "evaluation_interrupted" in (tmp_path / "events.log").read_text()
+
+
+class SlowFakeExecutor(FakeExecutor):
+    """The fake's answers, two trainings at a time, each taking its candidate's ``delays_s``.
+
+    A training that finds its job folder's end file (the evaluator's request to end at the next
+    evaluation) answers as if it ended halfway.
+    """
+
+    def __init__(self, delays_s: dict[str, float]):
+        super().__init__()
+        self.delays_s = delays_s
+        self._pool = ThreadPoolExecutor(self.workers)
+
+    def submit(self, job, on_event=None):
+        def answer():
+            ended = job
+            if job.kind == "train":
+                time.sleep(self.delays_s[job.key.split("/")[0]])
+                if (Path(job.workdir) / job.args.get("end_file", "-")).is_file():
+                    ended = replace(job, args={**job.args, "steps": job.args["steps"] // 2})
+            return FakeExecutor.submit(self, ended, on_event).result()
+
+        return self._pool.submit(answer)
+
+    def close(self):
+        self._pool.shutdown(wait=True)
+
+
+def test_end_at_success_skips_the_queue_and_ends_the_running_training(tmp_path):
+    # c0 reaches the pendulum's threshold (0.95) in its first rung while c1 trains beside it:
+    # c1 is asked to end at its next evaluation; c2 and c3, still queued, never train.
+    events = []
+    slow = {"c0": 0.3, "c1": 1.5, "c2": 0.1, "c3": 0.1}
+    report, ex = run_fake(tmp_path, fake(1.6, 0.5, 0.9, 0.2), SlowFakeExecutor(slow),
+                          end_at_success=True, on_event=events.append)
+    first_rung = BUDGET // 4
+    assert sorted(ex.trained()) == [("c0", first_rung), ("c1", first_rung // 2)]
+    assert all(j.args["stop_at_fitness"] == 0.95 and j.args["end_file"] == "end_now"
+               for j in ex.jobs if j.kind == "train")
+    assert [report.result(i).state for i in ("c0", "c1", "c2", "c3")] == \
+        ["done", "done", "skipped", "skipped"]
+    assert report.best == "c0" and report.ranking == ["c0", "c1", "c2", "c3"]
+    assert report.env_steps == first_rung + first_rung // 2
+    assert report.result("c2").fitness is None and report.result("c2").steps == 0
+    assert [e["candidate"] for e in events if e["event"] == "succeeded"] == ["c0"]
+    assert {e["candidate"] for e in events if e["event"] == "skipped"} == {"c2", "c3"}
+    again, ex2 = run_fake(tmp_path, fake(1.6, 0.5, 0.9, 0.2), SlowFakeExecutor(slow),
+                          end_at_success=True)  # resumed: nothing trains, the same outcome
+    assert ex2.trained() == [] and again.ranking == report.ranking and again.best == "c0"
+
+
+def test_jobs_wait_in_the_evaluator_until_a_worker_is_free(tmp_path):
+    # The executor is handed at most `workers` jobs at once: a queued job can still be dropped.
+    ex = SlowFakeExecutor({f"c{i}": 0.2 for i in range(4)})
+    in_flight, most = 0, 0
+    original = ex.submit
+
+    def counting_submit(job, on_event=None):
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        fut = original(job, on_event)
+        fut.add_done_callback(lambda _: _done())
+        return fut
+
+    def _done():
+        nonlocal in_flight
+        in_flight -= 1
+
+    ex.submit = counting_submit
+    report, _ = run_fake(tmp_path, fake(0.2, 0.9, 0.5, 0.1), ex)
+    assert most <= ex.workers and report.best == "c1"
+
+
+def test_end_at_success_lets_a_later_success_lead_a_steadier_rival(tmp_path):
+    # Nobody reaches the threshold in rung 0; c1 does in rung 1. It leads the ranking even though
+    # ranking by the mean of the last evaluations alone could have put another first.
+    report, ex = run_fake(tmp_path, fake(0.9, 1.3, 0.5, 0.2), end_at_success=True)
+    assert report.best == "c1" and report.result("c1").fitness >= 0.95
+    assert max(steps for _, steps in ex.trained()) == BUDGET // 2  # no last rung
+
+
+def test_without_end_at_success_every_rung_runs(tmp_path):
+    report, ex = run_fake(tmp_path, fake(1.6, 0.5, 0.9, 0.2))
+    assert max(steps for _, steps in ex.trained()) == BUDGET
+    assert all("stop_at_fitness" not in j.args for j in ex.jobs)
 
 
 def test_changed_source_is_trained_again(tmp_path):
@@ -285,6 +373,24 @@ def test_real_resume_after_interrupt_gives_the_same_result(real_run, tmp_path):
     assert set(done_before) <= reused
     assert report.ranking == reference.ranking
     assert [c.fitness for c in report.candidates] == [c.fitness for c in reference.candidates]
+
+
+@sandboxed
+def test_real_end_at_success_ends_the_training_and_skips_the_queue(tmp_path):
+    # A threshold every evaluation reaches: the first candidate's sandboxed training ends at its
+    # first evaluation, and the one queued behind it (one worker) never starts.
+    from rewardsmith.envs.registry import get_task
+
+    task = replace(get_task("pendulum-balance"), success_threshold=-1.0)
+    report = evaluate_candidates(task, [Candidate("good", GOOD), Candidate("weak", WEAK)],
+                                 tmp_path, workers=1, end_at_success=True,
+                                 **{**REAL, "steps": 8000, "reeval_seeds": 1})
+    good, weak = report.result("good"), report.result("weak")
+    assert good.state == "done" and 2000 <= good.steps < 4000  # rung 0's target is 4000
+    assert weak.state == "skipped" and weak.steps == 0 and not (tmp_path / "weak" / "sandbox"
+                                                               / "rung_0").exists()
+    assert report.best == "good" and report.ranking == ["good", "weak"]
+    assert report.best_reeval["n_seeds"] == 1
 
 
 @sandboxed

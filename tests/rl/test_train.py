@@ -43,6 +43,35 @@ def test_should_stop_ends_training_early(tmp_path):
     assert result.metrics["steps"] < 20_000
 
 
+def test_stop_at_fitness_ends_at_the_first_evaluation_that_reaches_it(tmp_path):
+    # Fitness is a fraction of the horizon (>= 0): every evaluation reaches 0, none reaches 2.
+    reached = train(task="pendulum-balance", steps=6000, out=tmp_path / "a", video=False,
+                    eval_every=2000, stop_at_fitness=0.0)
+    assert [e["steps"] for e in reached.metrics["evals"]] == [reached.metrics["steps"]]
+    assert reached.metrics["steps"] < 4000 and reached.metrics["first_success_steps"] is None
+    never = train(task="pendulum-balance", steps=4000, out=tmp_path / "b", video=False,
+                  eval_every=2000, stop_at_fitness=2.0)
+    assert never.metrics["steps"] >= 4000 and len(never.metrics["evals"]) >= 2
+
+
+def test_a_train_job_ends_at_its_next_evaluation_once_the_parent_asks(tmp_path):
+    # The evaluator asks a running job to end by creating its end file (another candidate
+    # reached the threshold): the job ends at its next evaluation and keeps its policy.
+    from rewardsmith.resources import resource_dir
+    from rewardsmith.sandbox.jobs.train import run_train
+
+    reference = resource_dir("envs") / "tasks" / "reference" / "pendulum_balance.py"
+    (tmp_path / "end_now").touch()
+    out = run_train(str(reference), tmp_path, lambda event: None, out="rung_0",
+                    task="pendulum-balance", steps=8000, eval_every=2000, video=False,
+                    end_file="end_now")
+    assert out["metrics"]["steps"] < 4000 and len(out["metrics"]["evals"]) == 1
+    assert (tmp_path / "rung_0" / "policy.zip").is_file()
+    with pytest.raises(ValueError, match="leaves the job folder"):
+        run_train(str(reference), tmp_path, lambda event: None, task="pendulum-balance",
+                  steps=1000, video=False, end_file="../elsewhere")
+
+
 @pytest.mark.slow
 def test_pendulum_reaches_success_within_default_budget(tmp_path):
     result = train(task="pendulum-balance", out=tmp_path, video=False)

@@ -221,6 +221,30 @@ def test_success_ends_the_planned_iterations_early(tmp_path):
     assert not run.iteration(1).exists()
 
 
+class SkippingEvaluator(FakeEvaluator):
+    """Reports the last candidate as skipped: the evaluator ended the iteration at a success."""
+
+    def evaluate(self, candidates: list, out_dir: Path) -> FakeReport:
+        report = super().evaluate(candidates[:-1], out_dir)
+        last = candidates[-1].id
+        report.results[last] = CandidateResult(last, "skipped", -1, 0, None)
+        report.ranking.append(last)
+        return report
+
+
+def test_a_candidate_skipped_at_a_success_is_not_trained_and_not_a_failure(tmp_path):
+    above = TASK.success_threshold + 0.01
+    designer = FakeDesigner([[reward(above), reward(0.1), reward(0.5)]])
+    loop, run, _, _ = make_loop(tmp_path, designer, SkippingEvaluator(), candidates=3)
+    state = loop.execute()
+    summary = read_json(run.iteration(0) / "summary.json")
+    skipped = next(c for c in summary["candidates"] if c["id"] == "cand_2")
+    assert skipped["fitness"] is None and skipped["error"].startswith("not trained")
+    assert "Not trained: another candidate reached the success threshold" in skipped["analysis"]
+    assert "0 of 3 failed" in summary["history_line"]
+    assert state["best"]["candidate"] == "cand_0" and state["success"] is True
+
+
 def test_a_finished_run_executed_again_calls_no_part(tmp_path):
     scripts = [[reward(0.2), reward(0.5)], [reward(0.4), reward(0.3)]]
     loop, run, _, _ = make_loop(tmp_path, FakeDesigner(scripts))
