@@ -141,11 +141,17 @@ def test_sensible_defaults():
 
     arms = _terms(designer.propose("make the humanoid raise both arms above its head",
                                    "Humanoid-v5", 1)[0])
-    # Each elbow (lower arm frame) over its shoulder (upper arm frame), not over the torso.
-    assert arms["arms"]["term"] == "pair_above"
-    assert arms["arms"]["options"]["bodies"] == ["left_lower_arm", "right_lower_arm"]
-    assert arms["arms"]["options"]["over"] == ["left_upper_arm", "right_upper_arm"]
-    assert arms["arms"]["params"]["offset"] == 0.0
+    # Each hand (geom_positions) over the top of the head: its centre plus the radius the
+    # description gives (0.09 m), with a slope of one over the head's height.
+    assert arms["arms"]["term"] == "point_above"
+    assert arms["arms"]["options"]["points"] == ["left_hand", "right_hand"]
+    assert arms["arms"]["options"]["over"] == ["head", "head"]
+    assert arms["arms"]["params"]["lift"] == 0.09
+    assert arms["arms"]["params"]["sharpness"] == pytest.approx(1 / 0.18, abs=0.01)
+    one = _terms(designer.propose("make the humanoid raise its left arm", "Humanoid-v5", 1)[0])
+    assert one["left_arm_up"]["options"]["points"] == ["left_hand"]
+    assert one["right_arm_down"]["options"] == {"points": ["right_hand"], "over": ["head"],
+                                                "sign": -1}
 
     spin = _terms(designer.propose("make the ant spin in place", "Ant-v5", 1)[0])
     assert spin["spin"]["options"] == {"axis": "z", "sign": 1} and "still" in spin
@@ -293,7 +299,7 @@ def test_feedback_keywords_edit_the_terms():
     assert fast["forward"]["term"] == "target_speed"
     arms = _terms(designer.propose("make the humanoid stand upright", "Humanoid-v5", 1,
                                    feedback_text="it should also raise its arms")[0])
-    assert arms["arms"]["term"] == "pair_above"
+    assert arms["arms"]["term"] == "point_above"
     walk = _terms(designer.propose("make the humanoid stand upright", "Humanoid-v5", 1,
                                    feedback_text="it should walk forward")[0])
     assert walk["forward"]["options"] == {"axis": "x", "sign": 1}

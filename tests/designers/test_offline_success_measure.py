@@ -162,7 +162,8 @@ def test_walker_kneel_and_crouch_are_told_apart_on_real_contacts(walker):
 
 
 @pytest.mark.parametrize(("text", "env_id", "words"), [
-    ("make the humanoid raise its left arm", "Humanoid-v5", "no hand positions"),
+    ("make the walker raise its arms", "Walker2d-v5", "no hand positions"),
+    ("make the humanoid kneel and raise its arms", "Humanoid-v5", "raising arms in a low pose"),
     ("make the humanoid do a backflip", "Humanoid-v5", "not a planar body"),
     ("make the cart move forward", "InvertedPendulum-v5", "has no torso"),
     ("make the hopper turn left", "Hopper-v5", "planar: it cannot turn"),
@@ -187,3 +188,40 @@ def test_each_knee_pairs_its_shin_with_its_own_thigh(env_id, expected):
     from rewardsmith.envs.registry import get_description
 
     assert knee_contacts(get_description(env_id)) == expected
+
+
+# text -> the constructed humanoid poses (tests/envs/test_fitness_semantics.py) it must pass;
+# every other pose there must fail it.
+ARM_REQUESTS = {
+    "make the humanoid raise both arms above its head": {
+        "standing with both arms straight up", "standing with arms up in a V"},
+    "make the humanoid raise its right arm": {"standing with one arm up"},  # the right one
+    "make the humanoid raise its left arm": set(),
+}
+
+
+@pytest.mark.parametrize("text", ARM_REQUESTS)
+def test_raised_arm_measures_read_the_hands_against_the_top_of_the_head(text):
+    # The description gives the hands' and head's centres and the head's radius, so the
+    # measure checks what was asked: the hands themselves above the head, standing. Elbows up
+    # with the hands below the head, or arms up while kneeling, do not pass.
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "envs"))
+    import test_fitness_semantics as poses
+
+    fitness = _fitness_fn(_measure(text, "Humanoid-v5").source)
+    humanoid = poses.Poser("humanoid-raise-arms")
+    try:
+        passed = set()
+        for name, (build, _, _) in poses.POSES.items():
+            build(humanoid)
+            state = humanoid.state()
+            score = float(fitness(state, None, state)[0])
+            assert 0.0 <= score <= 1.0, name
+            if score >= 0.6:
+                passed.add(name)
+    finally:
+        humanoid.env.close()
+    assert passed == ARM_REQUESTS[text]

@@ -42,9 +42,8 @@ COMPOSED = [
     ("make the ant stand on its back legs", "Ant-v5",
      {"on_back_legs": {"term": "contact", "bodies": ["back_left_foot", "back_right_foot"]}}),
     ("make the humanoid raise its left arm", "Humanoid-v5",
-     {"left_arm_up": {"term": "pair_above", "bodies": ["left_lower_arm"],
-                      "over": ["left_upper_arm"]},
-      "right_arm_down": {"term": "pair_above", "bodies": ["right_lower_arm"], "sign": -1}}),
+     {"left_arm_up": {"term": "point_above", "points": ["left_hand"], "over": ["head"]},
+      "right_arm_down": {"term": "point_above", "points": ["right_hand"], "sign": -1}}),
     ("make the humanoid kneel on one knee", "Humanoid-v5",
      {"knees": {"term": "contact", "mode": "one", "bodies": ["right_shin", "left_shin"]},
       "height": {"term": "height", "shape": "gaussian"}}),
@@ -162,7 +161,7 @@ def test_waving_approximates_by_raising_that_arm():
     proposal = OfflineDesigner(accept_approximation=True).propose(
         "make the humanoid wave the right hand", "Humanoid-v5", 1)[0]
     terms = {t["name"]: t for t in _header(proposal.source)["terms"]}
-    assert terms["right_arm_up"]["options"]["bodies"] == ["right_lower_arm"]
+    assert terms["right_arm_up"]["options"]["points"] == ["right_hand"]
     assert "'wave'" in proposal.rationale
 
 

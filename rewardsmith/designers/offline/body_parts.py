@@ -40,6 +40,43 @@ def side_of(description: EnvDescription, name: str) -> str | None:
     return next((s for s in ("left", "right") if re.search(rf"\b{s}\b", words)), None)
 
 
+def named_points(description: EnvDescription) -> dict[str, tuple[str, float | None]]:
+    """The parts ``geom_positions`` names: point -> (its doc, its sphere's radius or None).
+
+    Read off that field's doc, as a designer reads it: "... (right_hand: right hand, a sphere of
+    radius 0.04 m; ...; head: head, a sphere of radius 0.09 m)". Empty when the state has no
+    such field (every body but the humanoid: its hands and head are not at any body's frame).
+    """
+    doc = next((f.doc for f in description.fields if f.name == "geom_positions"), None)
+    if doc is None or "(" not in doc:
+        return {}
+    points = {}
+    for item in doc[doc.index("(") + 1:doc.rindex(")")].split(";"):
+        name, _, about = item.strip().partition(": ")
+        radius = re.search(r"a sphere of radius (\d+(?:\.\d+)?) m", about)
+        points[name] = (about, float(radius.group(1)) if radius else None)
+    return points
+
+
+def hands_and_head(description: EnvDescription) -> tuple[dict[str, str], tuple[str, float]] | None:
+    """side -> hand point, and (head point, head radius): what "a hand above the head" reads.
+
+    None when the description names no hand on each side or no head sphere: then the most a
+    reward can read is the elbow frames.
+    """
+    points = named_points(description)
+    hands = {}
+    for name, (about, _) in points.items():
+        side = next((s for s in ("left", "right") if re.search(rf"\b{s}\b", about)), None)
+        if side and re.search(r"\bhand\b", f"{name.replace('_', ' ')} {about}"):
+            hands[side] = name
+    head = next(((n, r) for n, (about, r) in points.items()
+                 if r and re.search(r"\bhead\b", f"{n} {about}")), None)
+    if set(hands) != {"left", "right"} or head is None:
+        return None
+    return hands, head
+
+
 def knee_contacts(description: EnvDescription) -> list[list[str]]:
     """Per leg, the contacts that put its knee on the floor: that side's shin and thigh.
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from rewardsmith.designers.offline.body_parts import (
     named_parts,
+    named_points,
     reads_as_jump,
 )
 from rewardsmith.designers.offline.draft import Draft
@@ -271,6 +272,6 @@ def usable(terms: list[TermChoice], description: EnvDescription) -> list[TermCho
     """Drop terms whose fields or names the description does not have."""
     fields = set(description.field_names)
     known = set(description.joint_names) | set(description.body_names) \
-        | set(description.contact_names)
+        | set(description.contact_names) | set(named_points(description))
     return [t for t in terms if set(get_term(t.term).needs) <= fields
             and all(n in known for key in NAME_KEYS for n in t.options.get(key, []))]

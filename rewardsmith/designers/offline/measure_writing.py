@@ -25,8 +25,9 @@ MEASURABLE = (
     "moving (direction, target speed, slowly; on one leg or a named leg), turning (3-D "
     "bodies), jumping ('jump 0.3 m high', hopping in place), front flips and backflips (planar "
     "bodies), standing (still, on one leg or a named leg), sitting, kneeling (both knees or "
-    "one), crouching, lying down, keeping named joints straight or bent, and balancing the "
-    "pole")
+    "one), crouching, lying down, raising both arms or a named one while standing (where the "
+    "description gives hand positions: the humanoid), keeping named joints straight or bent, "
+    "and balancing the pole")
 
 
 class MeasureNotExpressible(RewardsmithError):

@@ -62,6 +62,36 @@ def stand(intent: TaskIntent, description: EnvDescription, facts: EnvFacts, m: M
     return POSE_THRESHOLD
 
 
+def arms_up(intent: TaskIntent, description: EnvDescription, facts: EnvFacts,
+            reach: tuple[dict[str, str], tuple[str, float]], m: Measure) -> float:
+    """Standing with both hands, or the named one (else the right), above the top of the head;
+    with one hand up the other stays below it. Returns the threshold.
+
+    "Above the head" is read as the description gives it: a hand's centre higher than the head
+    sphere's top (its centre plus its radius). A raised arm is held standing: the stand factors
+    come first (a body lying down with its arms stretched "up" past its head has not raised them).
+    """
+    hands, (head, radius) = reach
+    up = sorted(hands)
+    if intent.limb in ("arm", "hand") and intent.limb_count == 1:
+        up = [intent.side or "right"]
+    stand(intent, description, facts, m)
+    m.lines.append(f"head_top = next_state.geom_positions[{head!r}][:, 2] + {radius:g}  "
+                   f"# the head is a sphere of radius {radius:g} m")
+    flags = [f"(next_state.geom_positions[{hands[s]!r}][:, 2] > head_top)" for s in up]
+    said = (f"the {up[0]} hand above the top of the head" if len(up) == 1
+            else "both hands above the top of the head")
+    m.factor("hands_up", said, "# Hands up: each hand's centre above the top of the head.",
+             f"hands_up = ({' & '.join(flags)}).astype(float)")
+    down = [s for s in hands if s not in up]
+    if down:
+        m.factor("other_down", f"the {down[0]} hand below it",
+                 "# One arm up: the other hand stays below the top of the head.",
+                 f"other_down = (next_state.geom_positions[{hands[down[0]]!r}][:, 2] <= "
+                 f"head_top).astype(float)")
+    return POSE_THRESHOLD
+
+
 def low_pose(intent: TaskIntent, behaviours: set[str], description: EnvDescription,
              facts: EnvFacts, m: Measure) -> float:
     """Sitting, kneeling, crouching or lying (still, when asked); returns the threshold."""

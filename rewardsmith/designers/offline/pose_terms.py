@@ -14,6 +14,7 @@ import re
 
 from rewardsmith.designers.offline.body_parts import (
     TALL_BODY_M,
+    hands_and_head,
     knee_contacts,
     named_parts,
     side_of,
@@ -287,7 +288,8 @@ def _arm_terms(intent: TaskIntent, description: EnvDescription, h: float | None,
     Returns:
         Whether the request's arm or hand qualifier was used.
     """
-    pairs = _arm_pairs(description)
+    reach = hands_and_head(description)
+    pairs = {side: reach[0][side] for side in reach[0]} if reach else _arm_pairs(description)
     if not pairs:
         dropped.append("raising the arms (no upper and lower arm bodies in the description)")
         return False
@@ -299,6 +301,9 @@ def _arm_terms(intent: TaskIntent, description: EnvDescription, h: float | None,
             if not intent.side:
                 notes.append("one arm, side not given: the right arm")
             up = [side] if side in pairs else up
+    if reach:  # the hands themselves over the top of the head
+        _hands_over_head(up, reach[0], reach[1], terms)
+        return used
     # An elbow one upper-arm length (UPPER_ARM * h) above its shoulder is an arm
     # pointing straight up, the hand well above the head: tanh(2) = 0.96 there.
     sharp = 2.0 / (UPPER_ARM * h) if h else 5.0
@@ -313,3 +318,22 @@ def _arm_terms(intent: TaskIntent, description: EnvDescription, h: float | None,
                                 {"bodies": [pairs[s][0] for s in down],
                                  "over": [pairs[s][1] for s in down], "sign": -1}))
     return used
+
+
+def _hands_over_head(up: list[str], hands: dict[str, str], head: tuple[str, float],
+                     terms: list[TermChoice]) -> None:
+    """"Above the head" read as the description gives it: a hand's centre over the top of the
+    head sphere (its centre plus its radius). A hand one head (two radii) above that top is
+    plainly up: tanh(1) = 0.76 there, so the slope is one over the head's height. One arm up
+    means the other is not: that hand is paid, at half weight, for staying below the top."""
+    name, radius = head
+    sharp = 1.0 / (2.0 * radius)
+    terms.append(TermChoice("arms" if len(up) > 1 else f"{up[0]}_arm_up", "point_above", 1.0,
+                            "task", {"lift": radius, "sharpness": sharp},
+                            {"points": [hands[s] for s in up], "over": [name] * len(up)}))
+    down = [s for s in hands if s not in up]
+    if down:
+        terms.append(TermChoice(f"{down[0]}_arm_down", "point_above", 0.5, "task",
+                                {"lift": radius, "sharpness": sharp},
+                                {"points": [hands[s] for s in down], "over": [name],
+                                 "sign": -1}))

@@ -14,7 +14,8 @@ held paces (:mod:`.motion_measures`) and momentary acts repeated (:mod:`.act_mea
 with the kit in :mod:`.measure_writing`. The public names stay importable from here.
 
 What it cannot measure it says, and the user passes ``--fitness FILE`` or ranks videos
-(``--feedback preference``): raising arms (the description has no hand positions), a flip of a
+(``--feedback preference``): raising arms on a body whose description has no hand positions
+(every one but the humanoid) or in a low pose, a flip of a
 3-D body (its pitch axis turns with its heading), turning or sideways motion of a planar body,
 stepping "in place", and anything on a body whose state has no torso (InvertedPendulum: there
 it measures balancing the pole). A measure never reads a field the description does not list.
@@ -34,7 +35,7 @@ from rewardsmith.designers.offline.act_measures import (
     flip,
     jump,
 )
-from rewardsmith.designers.offline.body_parts import reads_as_jump
+from rewardsmith.designers.offline.body_parts import hands_and_head, reads_as_jump
 from rewardsmith.designers.offline.measure_writing import (
     MEASURABLE,
     MOVE_THRESHOLD,
@@ -46,6 +47,7 @@ from rewardsmith.designers.offline.measure_writing import (
 from rewardsmith.designers.offline.motion_measures import locomotion
 from rewardsmith.designers.offline.pose_measures import (
     TALL_BODY_M,
+    arms_up,
     balance,
     joint_goal,
     low_pose,
@@ -110,9 +112,14 @@ def _compose(text: str, intent: TaskIntent, behaviours: set[str], description: E
     """Write the behaviour's factors into ``m`` and return the success threshold."""
     env = description.env_id
     if "raise_arms" in behaviours:
-        raise refuse("raising arms", f"{env}'s description gives no hand positions (at most "
-                                     f"the elbow frames), so it cannot tell a hand above the "
-                                     f"head")
+        reach = hands_and_head(description)
+        if reach is None:
+            raise refuse("raising arms", f"{env}'s description gives no hand positions (at "
+                                         f"most the elbow frames), so it cannot tell a hand "
+                                         f"above the head")
+        if behaviours & {"sit", "lie", "crouch", "kneel"}:
+            raise refuse("raising arms in a low pose", "it measures raised arms standing")
+        return arms_up(intent, description, facts, reach, m)
     if "balance" in behaviours and "pole_angle" in facts.fields:
         return balance(intent, m, facts)
     if not {"torso_height", "torso_velocity"} <= facts.fields:

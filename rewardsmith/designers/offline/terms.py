@@ -19,7 +19,7 @@ from typing import Any
 
 AXES = {"x": 0, "y": 1, "z": 2}
 # Options that hold names from the description (``usable`` and ``TermChoice`` check them).
-NAME_KEYS = ("joints", "bodies", "over", "partners")
+NAME_KEYS = ("joints", "bodies", "over", "partners", "points")
 _RESERVED = {"np", "math", "state", "action", "next_state", "components", "total"}
 
 
@@ -151,6 +151,14 @@ def _pair_above(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
     return _stack_mean(items)
 
 
+def _point_above(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
+    sign = "" if float(o.get("sign", 1)) > 0 else "-"
+    items = [f"np.tanh({num(p['sharpness'])} * {sign}(next_state.geom_positions[{a!r}][:, 2] - "
+             f"next_state.geom_positions[{b!r}][:, 2] - {num(p['lift'])}))"
+             for a, b in zip(_names(o["points"]), _names(o["over"]), strict=True)]
+    return _stack_mean(items)
+
+
 # World z of each local axis of the torso, from the quaternion (w, x, y, z): the third row of
 # its rotation matrix. Local x is the way the body faces, local z its up axis.
 _AXIS_UP = {"x": "2.0 * (q[:, 1] * q[:, 3] - q[:, 0] * q[:, 2])",
@@ -213,6 +221,15 @@ TERMS: dict[str, Term] = {t.key: t for t in [
          params={"offset": Param(0.0, 0.0, 0.5, "margin the height difference must exceed (m)"),
                  "sharpness": Param(5.0, 1.0, 20.0, "slope of the tanh (1/m)")},
          options={"bodies": "body names from the description", "over": "one partner body each",
+                  "sign": "+1 above (default) or -1 below"}),
+    Term("point_above", "mean tanh of how far each named point (geom_positions) is above (sign "
+         "+1) or below (-1) a level: its partner point's centre plus a lift, e.g. a hand over "
+         "the top of the head (the head's centre plus its radius)", ("geom_positions",),
+         _point_above,
+         params={"lift": Param(0.0, 0.0, 0.5, "height of the level above the partner's "
+                                              "centre (m)"),
+                 "sharpness": Param(5.0, 1.0, 20.0, "slope of the tanh (1/m)")},
+         options={"points": "point names from geom_positions", "over": "one partner point each",
                   "sign": "+1 above (default) or -1 below"}),
     Term("joint_target", "mean Gaussian closeness of named joints to a target angle (0..1)",
          ("joint_angles",), _joint_target,
