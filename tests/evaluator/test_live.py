@@ -91,6 +91,20 @@ def test_a_promoted_candidate_shows_its_new_rungs_target_not_the_last_ones():
     assert "13,312 / 12,500*" in row_of(text, "c2")  # a stopped one keeps the rung it reached
 
 
+def test_a_success_shows_on_its_row_and_the_skipped_ones_say_why():
+    clock = FakeClock()
+    table = LiveTable(IDS, 3, show=False, clock=clock)
+    table.update(start())
+    train_rung(table, clock, ["c0", "c1"], 0, 0, 13_312)
+    table.update(ev("succeeded", "c0", 0))
+    for cid in ("c2", "c3"):
+        table.update({**ev("skipped", cid, 0), "reason": "c0 reached the success threshold"})
+    text = render(table)
+    assert "reached the success threshold" in row_of(text, "c0")
+    assert re.search(r"skipped\s+not trained: c0 reached the success threshold",
+                     row_of(text, "c2"))
+
+
 def test_elapsed_runs_with_the_job_and_freezes_when_it_ends():
     clock = FakeClock()
     table = LiveTable(["c0", "c1"], 3, show=False, clock=clock)
