@@ -33,13 +33,13 @@ from rewardsmith.errors import RewardsmithError
 from rewardsmith.safe_files import read_json, write_text
 from rewardsmith.templates import render_result_template
 
-_LOCOMOTION_PARTS = {"qpos", "qvel", "xpos", "torso_quat", "contact", "time"}
+_LOCOMOTION_PARTS = {"qpos", "qvel", "xpos", "torso_quat", "contact", "time", "geom_xpos"}
 _LOCOMOTION_NEEDS = {
     "torso_position": {"xpos"}, "torso_height": {"xpos"}, "body_positions": {"xpos"},
     "torso_velocity": {"qvel"}, "torso_angular_velocity": {"qvel", "torso_quat"},
     "torso_orientation": {"torso_quat"}, "torso_up": {"torso_quat"}, "torso_pitch": {"qpos"},
     "joint_angles": {"qpos"}, "joint_velocities": {"qvel"}, "contacts": {"contact"},
-    "dt": set(), "time": {"time"},
+    "dt": set(), "time": {"time"}, "geom_positions": {"geom_xpos"},
 }
 _STOPWORDS = {"make", "the", "a", "an", "to", "on", "of", "and", "please", "let", "its", "it"}
 
@@ -215,8 +215,8 @@ def _extractor_context(description: Any, fields: list[str]) -> dict[str, Any]:
     if set(layout) == _LOCOMOTION_PARTS and set(specs) <= set(_LOCOMOTION_NEEDS):
         parts = set().union(*(_LOCOMOTION_NEEDS[n] for n in fields))
         return {**base, **_probe_locomotion(description), "recipe": "locomotion",
-                "parts": [p for p in ("qpos", "qvel", "xpos", "torso_quat", "contact", "time")
-                          if p in parts]}
+                "parts": [p for p in ("qpos", "qvel", "xpos", "torso_quat", "contact", "time",
+                                      "geom_xpos") if p in parts]}
     slices = _probe_slices(description, fields) if set(layout) <= {"qpos", "qvel"} else None
     if slices is None:
         return {**base, "standalone": False, "recipe": None, "parts": []}
@@ -247,6 +247,10 @@ def _probe_locomotion(description: Any) -> dict[str, Any]:
         "joint_qvel": {k: int(v[0]) - qvel0 for k, v in state["joint_velocities"].items()},
         "body_ids": {k: int(v[0, 0] - xpos0) // 3 for k, v in state["body_positions"].items()},
         "contact_ids": {k: int(np.argmax(v)) for k, v in state["contacts"].items()},
+        # geom names in the order of the snapshot's geom_xpos rows (the reader finds their ids)
+        "geom_points": [k for k, _ in sorted(
+            state["geom_positions"].items(), key=lambda kv: kv[1][0, 0])]
+        if "geom_xpos" in layout and "geom_positions" in description.field_names else [],
     }
 
 

@@ -178,6 +178,7 @@ def test_export_locomotion_extracts_every_field_like_rewardsmith(tmp_path, env_i
     assert "rewardsmith import" not in path.read_text()
     module = _import(path)
     assert set(module.FIELDS) >= {"torso_velocity", "joint_angles", "contacts", "dt", "time"}
+    assert ("geom_positions" in module.FIELDS) == (env_id == "Humanoid-v5")  # hands and head
     (tmp_path / "reward.py").write_text(EVERY_FIELD)
     _assert_same(_roll(module.EveryReward(gym.make(env_id, **kwargs)), 30),
                  _roll(RewardWrapper(gym.make(env_id, **kwargs),
