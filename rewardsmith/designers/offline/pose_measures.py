@@ -28,6 +28,7 @@ from rewardsmith.designers.offline.measure_writing import (
     standing_height,
     stay_in_place,
 )
+from rewardsmith.envs.body_proportions import UPPER_ARM
 from rewardsmith.envs.descriptions import EnvDescription
 from rewardsmith.envs.intent import EnvFacts, TaskIntent
 
@@ -76,13 +77,25 @@ def arms_up(intent: TaskIntent, description: EnvDescription, facts: EnvFacts,
     if intent.limb in ("arm", "hand") and intent.limb_count == 1:
         up = [intent.side or "right"]
     stand(intent, description, facts, m)
+    h = standing_height(facts, description.env_id)
+    arm = 2 * UPPER_ARM * h  # shoulder to hand: two upper-arm lengths
     m.lines.append(f"head_top = next_state.geom_positions[{head!r}][:, 2] + {radius:g}  "
                    f"# the head is a sphere of radius {radius:g} m")
-    flags = [f"(next_state.geom_positions[{hands[s]!r}][:, 2] > head_top)" for s in up]
+    heights = [f"next_state.geom_positions[{hands[s]!r}][:, 2]" for s in up]
     said = (f"the {up[0]} hand above the top of the head" if len(up) == 1
             else "both hands above the top of the head")
-    m.factor("hands_up", said, "# Hands up: each hand's centre above the top of the head.",
-             f"hands_up = ({' & '.join(flags)}).astype(float)")
+    m.factor("hands_up", said,
+             "# Hands up: each hand's centre above the top of the head. A tenth of the score "
+             "rises",
+             f"# with the hands' height over the last arm's length ({arm:.2f} m) below that "
+             f"top, so",
+             "# that a raise measures something before it succeeds; held just below the top "
+             "the",
+             "# step scores at most 0.09, so the threshold still asks for the hands above it.",
+             f"above = ({' & '.join(f'({z} > head_top)' for z in heights)}).astype(float)",
+             f"near = np.mean(np.stack([np.clip(1.0 - (head_top - z) / {arm:.3f}, 0.0, 1.0) "
+             f"for z in ({', '.join(heights)},)]), axis=0)",
+             "hands_up = (above + 0.1 * near) / 1.1")
     down = [s for s in hands if s not in up]
     if down:
         m.factor("other_down", f"the {down[0]} hand below it",
