@@ -143,20 +143,26 @@ def _rotation(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
     return _signed(o["sign"], f"next_state.torso_angular_velocity[:, {AXES[o['axis']]}]")
 
 
+def _z(field: str, name: str) -> str:
+    return f"next_state.{field}[{name!r}][:, 2]"
+
+
+def _tanh_mean(sharpness: float, gaps: list[str]) -> str:
+    return _stack_mean([f"np.tanh({num(sharpness)} * ({gap}))" for gap in gaps])
+
+
 def _pair_above(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
     sign = "" if float(o.get("sign", 1)) > 0 else "-"
-    items = [f"np.tanh({num(p['sharpness'])} * ({sign}(next_state.body_positions[{a!r}][:, 2] - "
-             f"next_state.body_positions[{b!r}][:, 2]) - {num(p['offset'])}))"
-             for a, b in zip(_names(o["bodies"]), _names(o["over"]), strict=True)]
-    return _stack_mean(items)
+    return _tanh_mean(p["sharpness"], [
+        f"{sign}({_z('body_positions', a)} - {_z('body_positions', b)}) - {num(p['offset'])}"
+        for a, b in zip(_names(o["bodies"]), _names(o["over"]), strict=True)])
 
 
 def _point_above(p: Mapping[str, float], o: Mapping[str, Any]) -> str:
     sign = "" if float(o.get("sign", 1)) > 0 else "-"
-    items = [f"np.tanh({num(p['sharpness'])} * {sign}(next_state.geom_positions[{a!r}][:, 2] - "
-             f"next_state.geom_positions[{b!r}][:, 2] - {num(p['lift'])}))"
-             for a, b in zip(_names(o["points"]), _names(o["over"]), strict=True)]
-    return _stack_mean(items)
+    return _tanh_mean(p["sharpness"], [
+        f"{sign}({_z('geom_positions', a)} - {_z('geom_positions', b)} - {num(p['lift'])})"
+        for a, b in zip(_names(o["points"]), _names(o["over"]), strict=True)])
 
 
 # World z of each local axis of the torso, from the quaternion (w, x, y, z): the third row of
