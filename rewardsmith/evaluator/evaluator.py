@@ -30,9 +30,7 @@ import logging
 import queue
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +45,7 @@ from rewardsmith.evaluator.candidate_dir import (
 )
 from rewardsmith.evaluator.executors import Executor, Job, make_executor
 from rewardsmith.evaluator.halving import HalvingConfig, RankFn, RungEntry, promote, rank_entries
+from rewardsmith.evaluator.job_queue import JobQueue, QueuedJob
 from rewardsmith.evaluator.live import EventLog, LiveTable
 from rewardsmith.run_dir import EVENTS_LOG, HALVING_JSON, REPORT_JSON, VIDEO_MP4, rung_dir
 from rewardsmith.safe_files import write_json
@@ -209,8 +208,7 @@ class _Run:
         self.log = EventLog(out_dir / EVENTS_LOG)
         self.table: LiveTable | None = None
         self.events: queue.Queue = queue.Queue()
-        self.jobs_run = 0
-        self.running: set[str] = set()
+        self.queue: JobQueue | None = None  # made by execute, with the executor
         self.success: str | None = None  # the first candidate whose rung reached the threshold
 
     # events -----------------------------------------------------------------------------
@@ -233,6 +231,7 @@ class _Run:
 
     # the evaluation -----------------------------------------------------------------------
     def execute(self, ex: Executor, t0: float) -> EvaluationReport:
+        self.queue = JobQueue(ex, self.post, self.pump)
         self.post({"event": "evaluation_start", "task": self.task_id, "env": self.env_id,
                    "budget": self.budget, "rungs": self.targets, "workers": ex.workers,
                    "entrants": self.halving.planned_entrants(len(self.candidates)),
@@ -249,7 +248,7 @@ class _Run:
                 rec = self.dirs[cid].rung_record(r)
                 self.post({"event": "reused", "candidate": cid, "rung": r, "total": target,
                            "steps": rec.get("steps"), "fitness": rec.get("fitness")})
-            self._run_jobs(ex, [self._train_job(cid, r, target) for cid in todo])
+            self._run_jobs([self._train_job(cid, r, target) for cid in todo])
             if self.success:
                 skipped = [i for i in entrants if self.dirs[i].rung_record(r) is None]
                 for cid in skipped:
@@ -290,7 +289,7 @@ class _Run:
         failed = [c.id for c in self.candidates if self.dirs[c.id].failed]
         ranking = [i for layer in reversed(layers) for i in layer] + skipped + failed
         best = layers[-1][0] if layers and layers[-1] else None
-        self._analyse(ex, best)
+        self._analyse(best)
         results = [self.dirs[c.id].finish(self.task, self.env_id, self.targets)
                    for c in self.candidates]
         for res in results:
@@ -302,11 +301,11 @@ class _Run:
             self.post({"event": "best", "candidate": best, **(best_reeval or {})})
         report = EvaluationReport(
             self.task_id, str(self.out_dir), self.budget, self.targets, results, ranking, best,
-            best_reeval, sum(r.steps for r in results), self.jobs_run,
+            best_reeval, sum(r.steps for r in results), self.queue.jobs_run,
             round(time.perf_counter() - t0, 2))
         write_json(self.out_dir / REPORT_JSON, report.to_dict())
         self.post({"event": "evaluation_done", "best": best, "ranking": ranking,
-                   "env_steps": report.env_steps, "jobs_run": self.jobs_run})
+                   "env_steps": report.env_steps, "jobs_run": report.jobs_run})
         self.pump()
         return report
 
@@ -324,12 +323,12 @@ class _Run:
         (a rival stopped by their success never trained as long)."""
         return sorted(order, key=lambda cid: not self._reached(cid, r))
 
-    def _end_iteration(self, winner: str, running: list[tuple[str, int]]) -> None:
-        """``winner`` reached the threshold: queued trainings are dropped (by ``_run_jobs``),
-        running ones asked to end at their next evaluation."""
+    def _end_iteration(self, winner: str, running: list[str]) -> None:
+        """``winner`` reached the threshold: queued trainings are dropped (the queue asks
+        ``self.success``), running ones asked to end at their next evaluation."""
         self.success = winner
         self.post({"event": "succeeded", "candidate": winner})
-        for cid, _ in running:
+        for cid in running:
             self.dirs[cid].sandbox.mkdir(parents=True, exist_ok=True)
             (self.dirs[cid].sandbox / END_FILE).touch()
 
@@ -363,62 +362,37 @@ class _Run:
         base = IsolationLimits.from_policy("train")
         return base.replace(wall_s=float(wall), cpu_s=int(max(base.cpu_s, 2 * wall)))
 
-    def _train_job(self, cid: str, r: int, target: int) -> tuple[str, int, Job]:
+    def _train_job(self, cid: str, r: int, target: int) -> QueuedJob:
         args = {**self.base_args, "steps": target, "out": rung_dir(r)}
         if r > 0:
             args["init_from"] = rung_dir(r - 1)
         done = self.targets[r - 1] if r > 0 else 0
         d = self.dirs[cid]
-        return cid, r, Job(f"{cid}/{rung_dir(r)}", "train", d.candidate.source, args, d.sandbox,
-                           self._limits(target - done), self.fitness_source)
+        return QueuedJob(cid, r, Job(f"{cid}/{rung_dir(r)}", "train", d.candidate.source, args,
+                                     d.sandbox, self._limits(target - done),
+                                     self.fitness_source))
 
-    def _run_jobs(self, ex: Executor, jobs: list[tuple[str, int, Job]]) -> None:
-        """Run jobs in parallel; record each result as it comes (a rung, or an analysis).
+    def _run_jobs(self, jobs: list[QueuedJob]) -> None:
+        """Run jobs on the queue; record each result as it comes (a rung, or an analysis)."""
+        assert self.queue is not None
+        self.queue.run(jobs, on_start=self._starting, on_result=self._finished,
+                       start_trainings=lambda: self.success is None)
 
-        The queue stays here: a job goes to the executor only when a worker is free, so a job
-        is never started after a success has made it pointless (``end_at_success``).
-        """
-        waiting = deque(jobs)
-        for cid, r, job in jobs:
-            self.post({"event": "queued", "candidate": cid, "rung": r, "job": job.kind})
-        futures: dict[Future, tuple[str, int, Job]] = {}
-        pending: set[Future] = set()
-        while waiting or pending:
-            if self.success is not None:  # nothing queued trains after a success
-                waiting = deque(j for j in waiting if j[2].kind != "train")
-            while waiting and len(pending) < ex.workers:
-                cid, r, job = waiting.popleft()
-                fut = self._submit(ex, cid, r, job)
-                futures[fut] = (cid, r, job)
-                pending.add(fut)
-            if not pending:
-                continue
-            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            self.pump()
-            for fut in done:
-                cid, r, job = futures[fut]
-                result: SandboxResult = fut.result()  # JobCancelled / sandbox trouble: raise
-                self.jobs_run += 1
-                self.running.discard(cid)
-                self.pump()  # the job's last events before its outcome
-                if job.kind == "train":
-                    self._record_rung(cid, r, job, result)
-                    if self.success is None and self._reached(cid, r):
-                        self._end_iteration(cid, [futures[f][:2] for f in pending])
-                else:
-                    self._record_analysis(cid, job, result)
-        self.pump()
+    def _starting(self, item: QueuedJob) -> None:
+        if item.job.kind == "train":
+            d = self.dirs[item.candidate]
+            (d.sandbox / END_FILE).unlink(missing_ok=True)  # an earlier end
+            d.set_state("running")
 
-    def _submit(self, ex: Executor, cid: str, r: int, job: Job) -> Future:
-        if job.kind == "train":
-            (self.dirs[cid].sandbox / END_FILE).unlink(missing_ok=True)  # an earlier end
-            self.dirs[cid].set_state("running")
-        self.running.add(cid)
-
-        def forward(event: dict[str, Any]) -> None:
-            self.post({**event, "candidate": cid, "rung": r, "job": job.kind})
-
-        return ex.submit(job, forward)
+    def _finished(self, item: QueuedJob, result: SandboxResult,
+                  in_flight: list[QueuedJob]) -> None:
+        cid, r, job = item.candidate, item.rung, item.job
+        if job.kind != "train":
+            self._record_analysis(cid, job, result)
+            return
+        self._record_rung(cid, r, job, result)
+        if self.success is None and self._reached(cid, r):
+            self._end_iteration(cid, [i.candidate for i in in_flight])
 
     def _record_rung(self, cid: str, r: int, job: Job, result: SandboxResult) -> None:
         d = self.dirs[cid]
@@ -446,7 +420,7 @@ class _Run:
         summary = d.reeval_summary() or {}
         self.post({"event": "reevaluated", "candidate": cid, **summary})
 
-    def _analyse(self, ex: Executor, best: str | None) -> None:
+    def _analyse(self, best: str | None) -> None:
         """Re-evaluate every trained candidate (one seed; the best over ``reeval_seeds``)."""
         jobs = []
         for c in self.candidates:
@@ -461,13 +435,13 @@ class _Run:
             if d.analysis_matches(args):
                 continue
             limits = self._limits(n * self.n_eval_episodes * 1000)
-            jobs.append((c.id, rung, Job(f"{c.id}/reevaluate", "reevaluate", c.source, args,
-                                         d.sandbox, limits, self.fitness_source)))
-        self._run_jobs(ex, jobs)
+            jobs.append(QueuedJob(c.id, rung, Job(f"{c.id}/reevaluate", "reevaluate", c.source,
+                                                  args, d.sandbox, limits, self.fitness_source)))
+        self._run_jobs(jobs)
 
     def interrupted(self) -> None:
         """After Ctrl-C: mark what was running, say how to resume."""
-        for cid in self.running:
+        for cid in sorted(self.queue.running if self.queue else ()):
             self.dirs[cid].set_state("interrupted")
             self.post({"event": "interrupted", "candidate": cid})
         self.post({"event": "evaluation_interrupted", "out_dir": str(self.out_dir),
