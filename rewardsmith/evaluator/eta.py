@@ -21,6 +21,9 @@ The estimate, kept simple:
 * **Time**: each rung's jobs are spread over the workers: about ``max(work / min(workers, jobs),
   longest job) / rate`` per rung (a rung's last job can keep one worker busy alone), and the
   rungs follow one another (the evaluator starts a rung once the previous one is decided).
+* **After a success** (``succeeded``, under ``end_at_success``): no later rung runs and the
+  queued trainings are skipped, so only the trainings running then count, each to its rung's
+  target (an upper bound: they end at their next evaluation).
 
 Re-evaluation jobs after the last rung (a few episodes per candidate) are not counted; the
 caption says so. PPO trains whole rollouts (``n_steps`` x ``n_envs``), so a job ends at the
@@ -105,6 +108,7 @@ class IterationClock:
         self.start: float | None = None
         self.end: float | None = None
         self.ended_by = ""
+        self.succeeded: str | None = None  # the candidate whose success ends the iteration
         self.jobs: dict[tuple[str, int], _Job] = {}
 
     # events ------------------------------------------------------------------------------
@@ -122,6 +126,8 @@ class IterationClock:
         cand = self.cands.get(event.get("candidate"))
         if cand is None or event.get("job", "train") != "train":
             return
+        if kind == "succeeded":
+            self.succeeded = event["candidate"]
         if self.start is None:  # no evaluation_start seen: time from the first event
             self.start = now
         rung = as_int(event.get("rung"))
@@ -154,7 +160,7 @@ class IterationClock:
             if cand.phase in _IN_PLAY:
                 cand.phase = TRAINED
             self._freeze(cand, now)
-        elif kind in ("failed", "stopped", "interrupted"):
+        elif kind in ("failed", "stopped", "interrupted", "skipped"):
             cand.phase = OUT
             self._freeze(cand, now)
 
@@ -168,7 +174,7 @@ class IterationClock:
         workers = as_int(event.get("workers"))
         if workers is not None and workers > 0:
             self.workers = workers
-        self.start, self.end, self.ended_by = now, None, ""
+        self.start, self.end, self.ended_by, self.succeeded = now, None, "", None
 
     @staticmethod
     def _freeze(cand: _Candidate, now: float) -> None:
@@ -217,10 +223,11 @@ class IterationClock:
         alive = sum(c.phase != OUT for c in self.cands.values())
         plan = self.entrants or [alive] * len(self.targets)
         left: list[list[int]] = []
+        in_play = (TRAINING,) if self.succeeded else _IN_PLAY
         for r, target in enumerate(self.targets):
             jobs = [max(target - min(c.steps, target), 0) for c in self.cands.values()
-                    if c.rung == r and c.phase in _IN_PLAY]
-            if r > 0:
+                    if c.rung == r and c.phase in in_play]
+            if r > 0 and not self.succeeded:
                 reached = sum(c.rung >= r for c in self.cands.values())
                 jobs += [target - self.targets[r - 1]] * max(min(plan[r], alive) - reached, 0)
             left.append([j for j in jobs if j > 0])
@@ -250,6 +257,9 @@ class IterationClock:
         steps_left = sum(map(sum, self.work_left()))
         if steps_left == 0:
             return f"{head} · training done (re-evaluation not counted)"
+        if self.succeeded:
+            return (f"{head} · {self.succeeded} reached the success threshold: the running "
+                    f"trainings end at their next evaluation")
         left = self.seconds_left()
         if left is None:
             return f"{head} · time left: estimating..."

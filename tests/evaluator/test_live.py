@@ -105,6 +105,29 @@ def test_a_success_shows_on_its_row_and_the_skipped_ones_say_why():
                      row_of(text, "c2"))
 
 
+def test_after_a_success_only_the_running_trainings_count_as_time_left():
+    # c0 reaches the threshold at rung 0 while c1 trains beside it; c2 and c3 are skipped and
+    # no later rung runs, so the estimate is c1's rest of rung 0 alone, not three rungs' worth.
+    clock = FakeClock()
+    it = IterationClock(IDS, clock)
+    it.update(start())
+    for cid in ("c0", "c1"):
+        it.update(ev("queued", cid, 0, job="train"))
+        it.update(ev("start", cid, 0, job="train", steps=0, total=12_500))
+    clock.now += 10
+    it.update(ev("progress", "c1", 0, job="train", steps=5_000, total=12_500, fps=500.0))
+    it.update(ev("rung_done", "c0", 0, steps=5_120, fitness=0.97, wall_s=10.0))
+    before = sum(map(sum, it.work_left()))
+    it.update(ev("succeeded", "c0", 0))
+    for cid in ("c2", "c3"):
+        it.update({**ev("skipped", cid, 0), "reason": "c0 reached the success threshold"})
+    assert before > 12_500 * 2  # the plan still had c2, c3 and the later rungs
+    assert it.work_left() == [[7_500], [], []]
+    assert "c0 reached the success threshold" in it.caption()
+    it.update(ev("rung_done", "c1", 0, steps=6_144, fitness=0.5, wall_s=12.0))
+    assert sum(map(sum, it.work_left())) == 0 and "training done" in it.caption()
+
+
 def test_elapsed_runs_with_the_job_and_freezes_when_it_ends():
     clock = FakeClock()
     table = LiveTable(["c0", "c1"], 3, show=False, clock=clock)
