@@ -42,9 +42,18 @@ def read_results(paths: list[Path]) -> dict[str, dict]:
     for path in paths:
         data = json.loads(path.read_text())
         results = data.get("results") or data.get("summary", {}).get("results", [])
+        settings = data.get("summary", {}).get("settings", {})
         for result in results:
-            latest[result["name"]] = {**result, "file": path.name}
+            latest[result["name"]] = {"settings": settings, **result, "file": path.name}
     return latest
+
+
+def budget_text(settings: dict) -> str:
+    """The run's budget as set: steps per candidate (the env's default when not set) and the
+    iteration cap."""
+    steps = settings.get("steps")
+    return (f"{steps:,} steps" if steps else "default steps") + \
+        f", {settings.get('iterations', '?')} iteration(s) at most"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -62,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
                      "no: " + SHAPED_BY[name] if name in SHAPED_BY else "yes",
                      r.get("best_fitness"), r.get("success"), r.get("check_passed", "-"),
                      (r.get("check_details") or ["-"])[0], r.get("wall_s"),
-                     r.get("error", "")[:120]])
+                     budget_text(r.get("settings") or {}), r.get("error", "")[:120]])
     summary = {
         "requests": len(latest),
         "success_by_independent_check": f"{sum(held_out) + sum(shaped)}/{len(latest)}",
@@ -73,7 +82,8 @@ def main(argv: list[str] | None = None) -> None:
     }
     report("uncovered_requests_table", "Held-out requests, latest result per request",
            ["request", "commit", "held out when run", "best fitness (run's measure)",
-            "run's success", "independent check", "first check episode", "wall s", "error"],
+            "run's success", "independent check", "first check episode", "wall s",
+            "budget per candidate, iterations", "error"],
            rows, summary)
 
 

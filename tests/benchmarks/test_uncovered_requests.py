@@ -224,22 +224,28 @@ def test_the_table_keeps_each_requests_latest_result_and_counts_shaped_ones_apar
     import common
     from table_uncovered_requests import SHAPED_BY, main, read_results
 
-    def piece(name, *results):
+    def piece(name, *results, settings=None):
         path = tmp_path / name
-        path.write_text(json.dumps({"results": [
+        path.write_text(json.dumps({"summary": {"settings": settings or {}}, "results": [
             {"name": n, "check_success": ok, "check_passed": f"{5 * ok}/5", "commit": c}
             for n, ok, c in results]}))
         return path
 
-    first = piece("a.json", ("trot", True, "aaa"), ("cheetah-3ms", False, "aaa"))
-    later = piece("b.partial.json", ("cheetah-3ms", True, "bbb"), ("walker-one-leg", False, "bbb"))
+    first = piece("a.json", ("trot", True, "aaa"), ("cheetah-3ms", False, "aaa"),
+                  settings={"steps": 150_000, "iterations": 2})
+    later = piece("b.partial.json", ("cheetah-3ms", True, "bbb"), ("walker-one-leg", False, "bbb"),
+                  settings={"iterations": 1})
     latest = read_results([first, later])
     assert latest["cheetah-3ms"]["commit"] == "bbb" and latest["trot"]["commit"] == "aaa"
     assert "cheetah-3ms" in SHAPED_BY and "trot" not in SHAPED_BY
     monkeypatch.setattr(common, "RESULTS", tmp_path / "results")
     main([str(first), str(later)])
-    summary = json.loads((tmp_path / "results" / "uncovered_requests_table.json").read_text())[
-        "summary"]
+    table = json.loads((tmp_path / "results" / "uncovered_requests_table.json").read_text())
+    budgets = {row[0]: row[-2] for row in table["rows"]}  # each row says how it was run
+    assert budgets == {"trot": "150,000 steps, 2 iteration(s) at most",
+                       "cheetah-3ms": "default steps, 1 iteration(s) at most",
+                       "walker-one-leg": "default steps, 1 iteration(s) at most"}
+    summary = table["summary"]
     assert summary["success_by_independent_check"] == "2/3"
     assert summary["held_out_success"] == "1/2"  # trot yes, walker-one-leg no
     assert summary["no_longer_held_out_success"] == "1/1"  # cheetah-3ms, shaped by its failure
