@@ -346,7 +346,8 @@ def run_case(case: dict, out: Path, settings: dict, fake_llm: bool = False) -> d
              **check_record(case), **git_state()}
     try:
         if previous is not None:
-            run = resume(previous, say=print)
+            # the bench's own settings win: a run made with fewer iterations goes on
+            run = resume(previous, say=print, iterations=settings["iterations"])
         elif fake_llm:
             run = _design_through_fake_server(case, out, settings)
         else:
@@ -401,11 +402,20 @@ def summarize(results: list[dict], settings: dict, cases: list[dict]) -> dict:
 
 
 def _wall_of(path: Path) -> float:
-    """A finished run's own wall time: from run.json's start to its last event."""
+    """A resumed run's own wall time: from run.json's start to its first iteration's first
+    event (the success measure and its trial), then each iteration's first to last event.
+
+    The time a run sat stopped before it was resumed is not counted; neither are the seconds
+    between iterations (the offline designer's; an iteration's events span its trainings)."""
     started = json.loads((path / "run.json").read_text())["started_at"]
-    last = max((json.loads(line)["t"] for log in path.glob("iter_*/events.log")
-                for line in log.read_text().splitlines() if line.strip()), default=started)
-    return round(last - started, 1)
+    spans = []
+    for log in sorted(path.glob("iter_*/events.log")):
+        times = [json.loads(line)["t"] for line in log.read_text().splitlines() if line.strip()]
+        if times:
+            spans.append((min(times), max(times)))
+    if not spans:
+        return 0.0
+    return round(spans[0][0] - started + sum(end - begin for begin, end in spans), 1)
 
 
 def _design_through_fake_server(case: dict, out: Path, settings: dict):

@@ -249,3 +249,15 @@ def test_the_table_keeps_each_requests_latest_result_and_counts_shaped_ones_apar
     assert summary["success_by_independent_check"] == "2/3"
     assert summary["held_out_success"] == "1/2"  # trot yes, walker-one-leg no
     assert summary["no_longer_held_out_success"] == "1/1"  # cheetah-3ms, shaped by its failure
+
+
+def test_a_resumed_runs_wall_time_leaves_out_the_time_it_sat_stopped(tmp_path):
+    from bench_uncovered_requests import _wall_of
+
+    (tmp_path / "run.json").write_text(json.dumps({"started_at": 1000.0}))
+    for i, times in enumerate([(1010.0, 1200.0), (5000.0, 5300.0)]):  # stopped ~1 h between
+        folder = tmp_path / f"iter_{i}"
+        folder.mkdir()
+        folder.joinpath("events.log").write_text(
+            "".join(json.dumps({"t": t, "event": "x"}) + "\n" for t in times))
+    assert _wall_of(tmp_path) == 10.0 + 190.0 + 300.0
