@@ -2,7 +2,8 @@
 
 The held-out benchmark of issue #15: its success rate by an independent check, and wall time.
 
-    python benchmarks/bench_uncovered_requests.py --steps 150000 --iterations 2   # all 10 cases
+    python benchmarks/bench_uncovered_requests.py --iterations 1   # all 10, default budgets
+    python benchmarks/bench_uncovered_requests.py --iterations 3   # resumes them: up to 3
     python benchmarks/bench_uncovered_requests.py --cases trot walker-crouch --steps 150000
     python benchmarks/bench_uncovered_requests.py --fake-llm --steps 4096   # the LLM path
 
