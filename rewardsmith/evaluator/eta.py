@@ -126,8 +126,9 @@ class IterationClock:
         cand = self.cands.get(event.get("candidate"))
         if cand is None or event.get("job", "train") != "train":
             return
-        if kind == "succeeded":
+        if kind == "succeeded":  # says nothing of the winner's own job: it already ended
             self.succeeded = event["candidate"]
+            return
         if self.start is None:  # no evaluation_start seen: time from the first event
             self.start = now
         rung = as_int(event.get("rung"))
