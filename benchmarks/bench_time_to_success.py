@@ -78,6 +78,30 @@ ARMS = {
     # as "after". Seeds 0-2, 500k steps: 2.12 / 2.52 / 3.01 rad/s against 0.43 / 0.32 / 0.32
     # for "after" (README)
     "after_std1": {"HalfCheetah-v5": {"policy_kwargs": {**_ZOO_NET, "log_std_init": 0.0}}},
+    # cheetah-flip's reference with the spin paid one-sided (0 to 5 rad/s, nothing taken for
+    # spinning the other way), today's settings
+    "after_flip_onesided": {"reward": "rewards/cheetah_flip_onesided.py"},
+    # Ant has no tuned values in rl-zoo3 (its Ant entry is SB3's defaults with normalisation,
+    # what the package runs); this is HalfCheetah's layout on Ant's defaults: 16 envs x 128 steps
+    # and 10 epochs of 256-sample batches (80 gradient steps per 2,048 env steps instead of
+    # 1,280 per 8,192), SB3's default network and learning rate
+    "ant_n16": {"Ant-v5": {"n_envs": 16, "n_steps": 128, "batch_size": 256, "n_epochs": 10}},
+    # the same settings on ant-run's earlier reference (an alive bonus of 1)
+    "ant_n16_alive1": {"Ant-v5": {"n_envs": 16, "n_steps": 128, "batch_size": 256,
+                                  "n_epochs": 10},
+                       "reward": "rewards/ant_run_alive1.py"},
+    # and without the contact forces in the policy's observation: Ant-v5 appends 78 of them
+    # (105 values in all), Ant-v4 left them out by default (27), and the v2/v3 envs most PPO
+    # results on Ant come from had them at zero (a MuJoCo 2 bug). The named state the reward
+    # and the fitness read does not come from the observation, so only the policy's input changes
+    "ant_n16_alive1_nocfrc": {"Ant-v5": {"n_envs": 16, "n_steps": 128, "batch_size": 256,
+                                         "n_epochs": 10},
+                              "reward": "rewards/ant_run_alive1.py",
+                              "env_kwargs": {"include_cfrc_ext_in_observation": False}},
+    # the same, on ant-run's reference (an alive bonus of 0.1)
+    "ant_n16_nocfrc": {"Ant-v5": {"n_envs": 16, "n_steps": 128, "batch_size": 256,
+                                  "n_epochs": 10},
+                       "env_kwargs": {"include_cfrc_ext_in_observation": False}},
 }
 
 
@@ -85,7 +109,7 @@ def settings(arm: str, env_id: str) -> dict:
     """The overrides of ``arm`` for ``env_id`` (``{}``: the package's defaults)."""
     import torch.nn as nn
 
-    table = ARMS[arm]
+    table = {k: v for k, v in ARMS[arm].items() if k not in ("reward", "env_kwargs")}
     if table and env_id not in table:
         raise SystemExit(f"arm {arm!r} has no settings for {env_id}; add them to ARMS")
     params = dict(table.get(env_id, {}))
@@ -94,6 +118,12 @@ def settings(arm: str, env_id: str) -> dict:
         net["activation_fn"] = {"relu": nn.ReLU}[net["activation_fn"]]
         params["policy_kwargs"] = net
     return params
+
+
+def reward_of(arm: str) -> str | None:
+    """The arm's reward file (a path under benchmarks/), or None for the task's reference."""
+    name = ARMS[arm].get("reward")
+    return str(Path(__file__).resolve().parent / name) if name else None
 
 
 def _one(task: str, seed: int, arm: str, overrides: dict, evals: int,
@@ -113,7 +143,8 @@ def _one(task: str, seed: int, arm: str, overrides: dict, evals: int,
         return reached or (max_wall_s is not None and time.perf_counter() - t0 > max_wall_s)
 
     with tempfile.TemporaryDirectory() as out:
-        result = train(task=task, seed=seed, steps=budget, out=out, video=False,
+        result = train(task=task, reward=reward_of(arm), seed=seed, steps=budget, out=out,
+                       video=False, env_kwargs=ARMS[arm].get("env_kwargs"),
                        n_envs=n_envs, eval_every=budget // evals,
                        algo_kwargs=overrides or None, should_stop=should_stop)
     wall = time.perf_counter() - t0
@@ -161,6 +192,8 @@ def main() -> None:
     first, second = args.arms
     summary = {"task": args.task, "arms": {arm: {k: str(v) for k, v in o.items()}
                                            for arm, o in arms.items()},
+               "rewards": {arm: ARMS[arm].get("reward", "the task's reference") for arm in arms},
+               "env_kwargs": {arm: ARMS[arm].get("env_kwargs", {}) for arm in arms},
                "package_defaults": {k: str(v) for k, v in hyperparams("ppo", env_id).items()},
                "max_wall_s": args.max_wall_s,
                "successes": {arm: sum(r["success"] for r in results if r["arm"] == arm)
