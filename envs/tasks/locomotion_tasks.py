@@ -9,6 +9,7 @@ fitness says what its name says.
 
 import numpy as np
 
+from rewardsmith.envs.env_settings import observation_kwargs
 from rewardsmith.envs.tasks import Task
 
 
@@ -105,7 +106,8 @@ TASKS = [
     Task("walker-walk-backwards", "make the walker walk backwards", "Walker2d-v5",
          _backward_speed, "mean backward speed over the 1000-step horizon (m/s)", 0.8, 1_000_000),
     Task("ant-run", "make the ant run forward", "Ant-v5", _forward_speed,
-         "mean forward speed over the 1000-step horizon (m/s)", 1.0, 2_000_000),
+         "mean forward speed over the 1000-step horizon (m/s)", 1.0, 2_000_000,
+         env_kwargs=observation_kwargs("Ant-v5")),
     Task("humanoid-stand", "make the humanoid stand upright", "Humanoid-v5", _standing,
          "fraction of the horizon with the torso above 1.2 m and upright (torso_up > 0.9)", 0.8,
          2_000_000, env_kwargs=_ON_FEET),

@@ -62,6 +62,10 @@ def train_cli(
     writable_folder(out, "--out")
     args = {"task": task, "env": env, "algo": algo, "steps": steps, "n_envs": n_envs,
             "seed": seed, "video": video}
+    if env is not None:  # a task brings its own env kwargs; an env gets what its policy sees
+        from rewardsmith.envs.env_settings import observation_kwargs
+
+        args["env_kwargs"] = observation_kwargs(env) or None
     label = f"{task or env} ({algo})"
     job_dir = None
     with TrainingProgress(console, label) as progress:

@@ -18,6 +18,12 @@ squat leans the chest forward to keep the weight over the feet). A kneeling huma
 at 0.66-0.90 m, sitting on the floor at 0.53 and lying at 0.1 (constructed poses,
 ``tests/envs/test_fitness_semantics.py``); knee height is 0.49 m.
 
+Apart from the request, an env may have settings for what its policy observes
+(:data:`OBSERVATION_KWARGS`), which every run on it uses: Ant-v5's default observation carries 78
+contact forces on top of its 27 positions and velocities, and with them PPO did not learn to run
+(#12; the reward and the fitness read the named state, not the observation, so they see the
+same either way).
+
 Built-in tasks carry their own ``env_kwargs``; this is for requests no built-in task matches.
 The keyword is looked up in the env's real constructor (gymnasium's registry), so an env
 without it (HalfCheetah never ends early; InvertedPendulum has no switch) gets nothing and, when
@@ -45,6 +51,15 @@ ANGLE_KWARG = "healthy_angle_range"
 CROUCH_LEAN_RAD = 1.0
 # JSON (run files, the sandbox's inputs) has no infinity: an unbounded top height is written so.
 _NO_TOP_M = 1000.0
+
+# What the policy observes, where an env's default input keeps PPO from learning. Ant-v5: with
+# its contact forces in the observation (105 values), ant-run's reference reached 0.12 m/s after
+# 2M steps; without them (27 values, Ant-v4's default) 1.02 m/s at 900k, the same seed and
+# settings side by side (benchmarks/bench_time_to_success.py, README). The policy's input only:
+# the reward and the fitness read the named state either way.
+OBSERVATION_KWARGS: dict[str, dict[str, Any]] = {
+    "Ant-v5": {"include_cfrc_ext_in_observation": False},
+}
 
 _POSE_WORDS = {"kneel": "kneeling", "sit": "sitting", "lie": "lying down", "crouch": "crouching"}
 # Low poses the legs still hold up, and what they stand on: below the knees is a fall from both.
@@ -74,8 +89,21 @@ def env_settings_for(intent: TaskIntent, env_id: str, description: EnvDescriptio
         description: the env's description; its notes say whether episodes end early.
 
     Returns:
-        The kwargs and a one-sentence reason; ``EnvSettings()`` when the defaults are right.
+        The kwargs (with the env's :data:`OBSERVATION_KWARGS`) and a one-sentence reason for
+        the request's own; ``EnvSettings()`` when the defaults are right.
     """
+    settings = _request_settings(intent, env_id, description)
+    return EnvSettings({**observation_kwargs(env_id), **settings.kwargs}, settings.reason)
+
+
+def observation_kwargs(env_id: str) -> dict[str, Any]:
+    """The ``gymnasium.make`` kwargs that choose what a policy on ``env_id`` observes."""
+    return dict(OBSERVATION_KWARGS.get(env_id, {}))
+
+
+def _request_settings(intent: TaskIntent, env_id: str, description: EnvDescription
+                      ) -> EnvSettings:
+    """Early termination off (or lowered to the knees) when the request needs it."""
     why = _why_termination_hurts(intent, description)
     facts = env_facts(description)
     if why is None or not facts.terminates:

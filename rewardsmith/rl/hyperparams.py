@@ -29,10 +29,16 @@ table departs from rl-zoo3 it is for time, measured with ``benchmarks/bench_time
   of rl-zoo3's 4-env layout on seed 0 (3,438 against 1,900,
   ``results/time_to_success_hopper-hop.json``). Both stood still on hopper-hop's old
   reference; with the reference's alive bonus at 0.1 both seeds passed 1 m/s (at 1M and 800k
-  steps; 0.90 and 2.20 m/s at the final evaluation; README, #12).
+  steps; 0.90 and 2.20 m/s at the final evaluation; README, #12);
+* Ant: rl-zoo3 has no tuned Ant values (its Ant entry is SB3's defaults with normalisation);
+  HalfCheetah's layout on them (16 envs x 128 steps, 10 epochs of 256-sample batches: 80
+  gradient steps per 2,048 env steps instead of 1,280 per 8,192), SB3's default network and
+  learning rate: 1.5x the env steps per second of the 4-env defaults, side by side (1,519
+  against 1,000 in a 90 s probe; ``results/probe_ant_speed.json``). What made ant-run's
+  reference run was the observation, not these: without Ant-v5's 78 contact forces in it
+  (``rewardsmith.envs.env_settings.OBSERVATION_KWARGS``) it reached 1.02 m/s at 900k steps on
+  seed 0, against 0.12 after 2M with them (README, #12).
 
-Ant keeps SB3's defaults, with which ant-run's reference does not run (0.075 and 0.083 m/s
-after 2M steps on 2 seeds, threshold 1.0; README, #12): nothing tuned for Ant is measured yet.
 On 2 cores one process per candidate and ``DummyVecEnv`` is the fastest layout (measured): two
 candidates train side by side.
 """
@@ -59,6 +65,7 @@ _PPO: dict[str, dict[str, Any]] = {
     "Humanoid-v5": dict(n_steps=256, batch_size=256, gamma=0.95, learning_rate=3.56987e-05,
                         ent_coef=0.00238306, clip_range=0.3, n_epochs=5, gae_lambda=0.9,
                         max_grad_norm=2, vf_coef=0.431892, policy_kwargs=_PPO_TUNED_NET),
+    "Ant-v5": dict(n_steps=128, batch_size=256, n_epochs=10),
     "InvertedPendulum-v5": dict(n_steps=256, batch_size=64, gamma=0.99, learning_rate=3e-4,
                                 n_epochs=10, gae_lambda=0.95),
 }
@@ -72,7 +79,8 @@ NORMALIZE = {"norm_obs": True, "norm_reward": True, "clip_obs": 10.0}
 
 
 _N_ENVS: dict[str, dict[str, int]] = {
-    "ppo": {"HalfCheetah-v5": 16, "Walker2d-v5": 16, "Hopper-v5": 16, "Humanoid-v5": 8},
+    "ppo": {"HalfCheetah-v5": 16, "Walker2d-v5": 16, "Hopper-v5": 16, "Humanoid-v5": 8,
+            "Ant-v5": 16},
     "sac": {}}
 DEFAULT_N_ENVS = 4
 

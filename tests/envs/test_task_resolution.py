@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 
+from rewardsmith.envs.env_settings import observation_kwargs
 from rewardsmith.envs.intent import ENV_WORDS, env_facts, env_named_in
 from rewardsmith.envs.registry import all_tasks, env_ids, get_description, get_task
 from rewardsmith.envs.task_resolution import (
@@ -64,7 +65,7 @@ def test_a_forward_text_never_resolves_to_a_backwards_task(text):
 def test_backwards_on_an_env_without_a_backwards_task_gets_no_fitness(text):
     resolved = resolve_task(text)
     assert resolved.task is None and not resolved.has_fitness
-    assert resolved.env_kwargs == {}
+    assert resolved.env_kwargs == observation_kwargs(resolved.env_id)  # nothing else changed
     assert any(NO_FITNESS_NOTE in note for note in resolved.notes)
     assert any("the text asks for" in note for note in resolved.notes)
 
@@ -153,7 +154,8 @@ def test_env_words_stay_importable_from_task_resolution_for_the_cli():
 NO_TERMINATION = {"terminate_when_unhealthy": False}
 ON_THE_KNEES = {"healthy_z_range": [0.49, 2.0]}  # Humanoid's knee height
 # text, the built-in task whose fitness measures it (None: no built-in fitness does), the env
-# kwargs the run gets (for a match, the task's own), and a phrase the reason must contain.
+# kwargs the request needs (for a match, the task's own; every run on an env also gets what its
+# policy observes, ``observation_kwargs``), and a phrase the reason must contain.
 MATCHING_TABLE = [
     # speed targets
     ("make the half cheetah trot forward at a steady 1 m/s", None, {}, "asks for 1 m/s"),
@@ -201,7 +203,7 @@ def test_a_built_in_fitness_scores_a_text_only_when_it_measures_what_was_asked(
         text, task_id, env_kwargs, reason):
     resolved = resolve_task(text)
     assert (resolved.task.id if resolved.task else None) == task_id
-    assert resolved.env_kwargs == env_kwargs
+    assert resolved.env_kwargs == {**observation_kwargs(resolved.env_id), **env_kwargs}
     assert any(reason in m.reason for m in resolved.matches), [m.line for m in resolved.matches]
     if task_id is None:
         assert NO_FITNESS_NOTE in " ".join(resolved.notes)

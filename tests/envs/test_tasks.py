@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rewardsmith.contract.reward import validate_reward_output
-from rewardsmith.envs.env_settings import env_settings_for
+from rewardsmith.envs.env_settings import env_settings_for, observation_kwargs
 from rewardsmith.envs.intent import parse_task
 from rewardsmith.envs.registry import all_tasks, get_description, get_task, task_ids
 from rewardsmith.rl.reward_program import load_reward
@@ -49,3 +49,27 @@ def test_a_pose_task_ends_episodes_as_a_request_for_the_same_pose_would(task_id)
 def test_unknown_task_lists_the_known_ones():
     with pytest.raises(KeyError, match="cheetah-run"):
         get_task("cheetah-sprint")
+
+
+def test_ant_runs_see_no_contact_forces_and_the_state_still_has_them():
+    # What the policy observes is an env setting every Ant run shares: the built-in task, a
+    # request no task matches (here with termination off as well), and `train --env`. The
+    # reward and the fitness read the named state, which keeps the contacts either way.
+    import gymnasium as gym
+
+    lean = observation_kwargs("Ant-v5")
+    assert lean == {"include_cfrc_ext_in_observation": False}
+    assert get_task("ant-run").env_kwargs == lean
+    lying = env_settings_for(parse_task("make the ant lie on its back"), "Ant-v5",
+                             get_description("Ant-v5"))
+    assert lying.kwargs == {**lean, "terminate_when_unhealthy": False} and lying.reason
+    assert observation_kwargs("HalfCheetah-v5") == {}
+    env = gym.make("Ant-v5", **lean)
+    assert env.observation_space.shape == (27,)
+    env.close()
+    transitions = record_transitions("Ant-v5", 4, seed=0, env_kwargs=lean)
+    full = record_transitions("Ant-v5", 4, seed=0)
+    state, _, _ = transitions.as_batch()
+    assert "contacts" in get_description("Ant-v5").field_names
+    same_start = full.as_batch()[0]
+    assert np.array_equal(np.asarray(state.torso_height), np.asarray(same_start.torso_height))
