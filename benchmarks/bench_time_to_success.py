@@ -102,6 +102,14 @@ ARMS = {
     "ant_n16_nocfrc": {"Ant-v5": {"n_envs": 16, "n_steps": 128, "batch_size": 256,
                                   "n_epochs": 10},
                        "env_kwargs": {"include_cfrc_ext_in_observation": False}},
+    # Humanoid's settings with the policy observing positions and velocities only (45 values):
+    # Humanoid-v5 also appends the bodies' inertias, centre-of-mass velocities, actuator forces
+    # and contact forces (348 in all); after Ant, a probe of whether they slow Humanoid too
+    "humanoid_lean": {"Humanoid-v5": {},
+                      "env_kwargs": {"include_cinert_in_observation": False,
+                                     "include_cvel_in_observation": False,
+                                     "include_qfrc_actuator_in_observation": False,
+                                     "include_cfrc_ext_in_observation": False}},
 }
 
 
