@@ -6,6 +6,11 @@ was negative for most of the first 300k steps (about -0.5 per step; episodes of 
 then cost about 0.5 * 8 * 0.52 = 2.1 per step against an alive bonus of 1, so ending the episode
 early (the torso leaving 0.2-1.0 m) paid better than living. At 0.05 the same noise costs about
 0.2, living pays, and the cost still prefers a gait that does not thrash.
+
+The alive bonus stays at 1, unlike the hoppers' 0.1: it pays as much as running at the
+threshold's 1 m/s, the hopper's stand-still case, but here a bonus of 0.1 learned slower (seed
+0, 16 envs, the policy observing no contact forces: 0.59 m/s after 2M steps, against 1.02 at
+900k with 1; README, #12).
 """
 import numpy as np
 
