@@ -102,6 +102,11 @@ ARMS = {
     "ant_n16_nocfrc": {"Ant-v5": {"n_envs": 16, "n_steps": 128, "batch_size": 256,
                                   "n_epochs": 10},
                        "env_kwargs": {"include_cfrc_ext_in_observation": False}},
+    # Hopper's settings with the torso allowed to lean 1 rad before the episode ends (Walker2d's
+    # default; Hopper's is 0.2). Hopper's thigh swings the foot only backwards of the hip (its
+    # range is -150..0 deg, the foot going back), so getting the foot ahead of the body, which a
+    # hop backwards pushes off from, takes leaning the torso back
+    "hopper_lean1": {"Hopper-v5": {}, "env_kwargs": {"healthy_angle_range": [-1.0, 1.0]}},
     # Humanoid's settings with the policy observing positions and velocities only (45 values):
     # Humanoid-v5 also appends the bodies' inertias, centre-of-mass velocities, actuator forces
     # and contact forces (348 in all); after Ant, a probe of whether they slow Humanoid too
