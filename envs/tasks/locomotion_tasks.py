@@ -85,6 +85,10 @@ def _arms_raised(state, action, next_state):
 # lowered to knee height: lying (0.1 m) still ends the episode.
 _ON_THE_KNEES = {"healthy_z_range": [0.49, 2.0]}
 _ON_FEET: dict = {}
+# Moving backwards, Hopper's torso may lean 1 rad (its default ends the episode at 0.2), as a
+# request to move backwards gets (rewardsmith.envs.env_settings): its leg reaches ahead of the
+# body only when the torso leans back
+_LEANING_BACK = {"healthy_angle_range": [-1.0, 1.0]}
 
 TASKS = [
     Task("pendulum-balance", "keep the pole on the cart balanced upright", "InvertedPendulum-v5",
@@ -100,7 +104,8 @@ TASKS = [
          "mean forward speed over the 1000-step horizon (m/s; a fall ends the episode)", 1.0,
          1_000_000),
     Task("hopper-hop-backwards", "make the hopper hop backwards", "Hopper-v5", _backward_speed,
-         "mean backward speed over the 1000-step horizon (m/s)", 0.8, 1_000_000),
+         "mean backward speed over the 1000-step horizon (m/s)", 0.8, 1_000_000,
+         env_kwargs=_LEANING_BACK),
     Task("walker-walk", "make the walker walk forward", "Walker2d-v5", _forward_speed,
          "mean forward speed over the 1000-step horizon (m/s)", 1.0, 1_000_000),
     Task("walker-walk-backwards", "make the walker walk backwards", "Walker2d-v5",

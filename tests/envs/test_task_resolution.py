@@ -153,6 +153,7 @@ def test_env_words_stay_importable_from_task_resolution_for_the_cli():
 
 NO_TERMINATION = {"terminate_when_unhealthy": False}
 ON_THE_KNEES = {"healthy_z_range": [0.49, 2.0]}  # Humanoid's knee height
+LEANING_BACK = {"healthy_angle_range": [-1.0, 1.0]}  # Hopper moving backwards (0.2 by default)
 # text, the built-in task whose fitness measures it (None: no built-in fitness does), the env
 # kwargs the request needs (for a match, the task's own; every run on an env also gets what its
 # policy observes, ``observation_kwargs``), and a phrase the reason must contain.
@@ -160,7 +161,7 @@ MATCHING_TABLE = [
     # speed targets
     ("make the half cheetah trot forward at a steady 1 m/s", None, {}, "asks for 1 m/s"),
     ("make the cheetah run forward slowly", None, {}, "asks for a slow pace"),
-    ("make the hopper hop backwards at 0.5 m/s", None, {}, "asks for 0.5 m/s"),
+    ("make the hopper hop backwards at 0.5 m/s", None, LEANING_BACK, "asks for 0.5 m/s"),
     ("make the half cheetah sprint forward as fast as it can", "cheetah-run", {}, "measures"),
     ("make the ant run forward quickly", "ant-run", {}, "measures"),
     # directions

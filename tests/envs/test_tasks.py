@@ -34,10 +34,12 @@ def test_reference_reward_and_fitness_on_real_states(task):
     assert task.text
 
 
-@pytest.mark.parametrize("task_id", ["humanoid-stand", "humanoid-kneel", "humanoid-raise-arms"])
-def test_a_pose_task_ends_episodes_as_a_request_for_the_same_pose_would(task_id):
+@pytest.mark.parametrize("task_id", ["humanoid-stand", "humanoid-kneel", "humanoid-raise-arms",
+                                     "hopper-hop-backwards", "walker-walk-backwards"])
+def test_a_task_ends_episodes_as_a_request_for_the_same_thing_would(task_id):
     # Standing and raising the arms keep Humanoid's default (a torso below 1.0 m has fallen);
-    # kneeling lowers the healthy height to the knees. The task's own kwargs are what the run
+    # kneeling lowers the healthy height to the knees; moving backwards widens Hopper's healthy
+    # lean to Walker2d's 1 rad (Walker2d keeps it). The task's own kwargs are what the run
     # uses, so compare with env_settings' decision for its text, not with resolve_task's.
     task = get_task(task_id)
     decided = env_settings_for(parse_task(task.text), task.env_id,
