@@ -15,6 +15,7 @@ import logging
 import re
 import sys
 import threading
+import time
 import warnings
 import webbrowser
 from collections.abc import Callable, Sequence
@@ -32,6 +33,11 @@ from rewardsmith.feedback.ranking import (
 )
 
 logger = logging.getLogger(__name__)
+
+# How long the page keeps serving after the answer: the page stops its videos before it posts,
+# but a request the browser had already opened would be reset by a server that stops at once
+# (seen under load in CI: "net::ERR_CONNECTION_RESET" after the answer was in).
+ANSWER_LINGER_S = 0.3
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -252,7 +258,9 @@ def serve_ranking_page(
             logger.info("rank the candidates at %s", server.url)
         if open_browser and not webbrowser.open(server.url):
             logger.warning("could not open a browser; open %s yourself", server.url)
-        return server.wait(timeout_s)
+        ranking = server.wait(timeout_s)
+        time.sleep(ANSWER_LINGER_S)
+        return ranking
     finally:
         server.stop()
 

@@ -264,6 +264,7 @@ def test_page_shows_a_placeholder_for_a_missing_video(page, candidates) -> None:
         wait_until(page, "document.querySelectorAll('.card').length === 3")
         assert page.locator("video").count() == 2
         assert "no video" in page.locator("#card-3").inner_text()
+        page.goto("about:blank")  # leave before the server stops: its videos loop on
 
 
 # ---- the HTTP API ---------------------------------------------------------------------------
