@@ -34,9 +34,7 @@ from rewardsmith.feedback.ranking import (
 
 logger = logging.getLogger(__name__)
 
-# How long the page keeps serving after the answer: the page stops its videos before it posts,
-# but a request the browser had already opened would be reset by a server that stops at once
-# (seen under load in CI: "net::ERR_CONNECTION_RESET" after the answer was in).
+# Served this long after the answer: a request the browser already opened is then not reset.
 ANSWER_LINGER_S = 0.3
 
 STATIC_DIR = Path(__file__).parent / "static"
