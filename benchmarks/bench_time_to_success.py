@@ -44,12 +44,17 @@ BEFORE = {
                     "clip_range": 0.2, "ent_coef": 0.0, "vf_coef": 0.5, "max_grad_norm": 0.5,
                     "policy_kwargs": {}},
 }
+# HalfCheetah's learning rate from #16's first settings until 2026-12-05 (now 3.3e-4): the arms
+# measured then name it, so that they rerun as they ran
+_CHEETAH_LR_THEN = {"learning_rate": 8.25e-05}
 _ANT_N16 = {"n_envs": 16, "n_steps": 128, "batch_size": 256, "n_epochs": 10}
 _ANT_CONTACTS = {"include_cfrc_ext_in_observation": True}
 _ANT_NO_CONTACTS = {"include_cfrc_ext_in_observation": False}
 ARMS = {
     "before": BEFORE,
     "after": {},
+    # "after" until HalfCheetah's learning rate went up 4x (the arms after_lr*x below)
+    "after_lr8e5": {"HalfCheetah-v5": _CHEETAH_LR_THEN},
     "b256e10": {"HalfCheetah-v5": {"n_envs": 4, "n_steps": 512, "batch_size": 256,
                                    "n_epochs": 10, "learning_rate": 8.25e-05}},
     "b256e10_n16": {"HalfCheetah-v5": {"n_envs": 16, "n_steps": 128, "batch_size": 256,
@@ -72,18 +77,36 @@ ARMS = {
     # The arms "after_sb3" / "after_sbx" (the same settings trained by SB3 or by sbx, JAX) ran at
     # commit 0d56df0, which had rewardsmith/rl/jax_ppo.py; sbx was not adopted and that module
     # was removed (results/time_to_success_cheetah-run_sbx.json, README).
-    "after_net128": {"HalfCheetah-v5": {"policy_kwargs": {**_ZOO_NET, "net_arch": {
-        "pi": [128, 128], "vf": [128, 128]}}}},
+    "after_net128": {"HalfCheetah-v5": {**_CHEETAH_LR_THEN, "policy_kwargs": {
+        **_ZOO_NET, "net_arch": {"pi": [128, 128], "vf": [128, 128]}}}},
     # cheetah-flip's reference stays near 0.4 rad/s with both tuned settings (#12); both start
     # the policy's action noise at std exp(-2) = 0.14. A whole flip pays and half of one pays
     # nothing back (the pitch rate integrates to the angle turned), so flips must first happen
     # by chance: this arm starts the noise at SB3's default std 1 (log_std_init 0), all else
     # as "after". Seeds 0-2, 500k steps: 2.12 / 2.52 / 3.01 rad/s against 0.43 / 0.32 / 0.32
     # for "after" (README)
-    "after_std1": {"HalfCheetah-v5": {"policy_kwargs": {**_ZOO_NET, "log_std_init": 0.0}}},
+    "after_std1": {"HalfCheetah-v5": {**_CHEETAH_LR_THEN,
+                                      "policy_kwargs": {**_ZOO_NET, "log_std_init": 0.0}}},
+    # between the two: std exp(-1) = 0.37 and exp(-0.5) = 0.61 at the start (std 1 stopped
+    # cheetah-run's reference from running at all: 0/3 by 300k steps). cheetah-flip, seeds 0-2:
+    # 0.25 / 0.27 / 0.30 and 1.02 / 0.18 / 0.49 rad/s; cheetah-run with 0.37: 3/3, median wall
+    # 0.94x of "after" then
+    "after_std037": {"HalfCheetah-v5": {**_CHEETAH_LR_THEN,
+                                        "policy_kwargs": {**_ZOO_NET, "log_std_init": -1.0}}},
+    "after_std061": {"HalfCheetah-v5": {**_CHEETAH_LR_THEN,
+                                        "policy_kwargs": {**_ZOO_NET, "log_std_init": -0.5}}},
+    # HalfCheetah's learning rate x2, x4, x8 from 8.25e-5: fewer env steps to the threshold?
+    # x4 is the package's since (so "after_lr4x" is "after" now)
+    "after_lr2x": {"HalfCheetah-v5": {"learning_rate": 1.65e-4}},
+    "after_lr4x": {"HalfCheetah-v5": {"learning_rate": 3.3e-4}},
+    "after_lr8x": {"HalfCheetah-v5": {"learning_rate": 6.6e-4}},
+    # Humanoid's learning rate x3 (rl-zoo3's 3.57e-5 -> 1.07e-4): humanoid-raise-arms' reference
+    # passes its threshold only after its 2M-step budget (2.2-2.4M) with today's
+    "humanoid_lr3x": {"Humanoid-v5": {"learning_rate": 1.07e-4}},
     # cheetah-flip's reference with the spin paid one-sided (0 to 5 rad/s, nothing taken for
     # spinning the other way), today's settings
-    "after_flip_onesided": {"reward": "rewards/cheetah_flip_onesided.py"},
+    "after_flip_onesided": {"HalfCheetah-v5": _CHEETAH_LR_THEN,
+                            "reward": "rewards/cheetah_flip_onesided.py"},
     # Ant has no tuned values in rl-zoo3 (its Ant entry is SB3's defaults with normalisation,
     # what the package ran); this is HalfCheetah's layout on Ant's defaults: 16 envs x 128 steps
     # and 10 epochs of 256-sample batches (80 gradient steps per 2,048 env steps instead of
@@ -141,7 +164,7 @@ def reward_of(arm: str) -> str | None:
 
 
 def _one(task: str, seed: int, arm: str, overrides: dict, evals: int,
-         max_wall_s: float | None) -> dict:
+         max_wall_s: float | None, train_on: bool = False) -> dict:
     from rewardsmith.envs.registry import get_task
     from rewardsmith.rl.training import train
 
@@ -154,7 +177,8 @@ def _one(task: str, seed: int, arm: str, overrides: dict, evals: int,
     def should_stop(rec: dict) -> bool:
         reached = rec["fitness_mean"] is not None \
             and rec["fitness_mean"] >= task_obj.success_threshold
-        return reached or (max_wall_s is not None and time.perf_counter() - t0 > max_wall_s)
+        out_of_time = max_wall_s is not None and time.perf_counter() - t0 > max_wall_s
+        return (reached and not train_on) or out_of_time
 
     with tempfile.TemporaryDirectory() as out:
         result = train(task=task, reward=reward_of(arm), seed=seed, steps=budget, out=out,
@@ -167,33 +191,44 @@ def _one(task: str, seed: int, arm: str, overrides: dict, evals: int,
             "steps": metrics["first_success_steps"] or metrics["steps"],
             "capped": metrics["steps"] < budget and metrics["first_success_steps"] is None,
             "wall_s": round(wall, 1), "final_fitness": metrics["final"]["fitness_mean"],
-            "steps_per_s": metrics["steps_per_s"]}
+            "steps_per_s": metrics["steps_per_s"], "best_fitness": metrics["best_fitness"],
+            "evals": [[r["steps"], r["fitness_mean"]] for r in metrics["evals"]]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", default="cheetah-run")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--arms", nargs=2, default=["before", "after"], choices=sorted(ARMS),
-                        help="the two settings compared (each seed runs both side by side)")
+    parser.add_argument("--arms", nargs="+", default=["before", "after"], choices=sorted(ARMS),
+                        help="the two settings compared (each seed runs both side by side); "
+                             "one arm alone runs its seeds two at a time")
     parser.add_argument("--evals", type=int, default=20, help="evaluations over the budget")
     parser.add_argument("--max-wall-s", type=float, default=None,
                         help="stop an arm at its first evaluation past this many seconds "
                              "(reported as not reached, its wall time a lower bound)")
     parser.add_argument("--name", default=None, help="results file name")
+    parser.add_argument("--train-on", action="store_true",
+                        help="train to the budget after a success (as the reference runs do): "
+                             "'env steps' is still the first success, 'final fitness' the "
+                             "budget's end")
     args = parser.parse_args()
     from common import report
 
     from rewardsmith.envs.registry import get_task
     from rewardsmith.rl.hyperparams import hyperparams
 
+    if len(args.arms) > 2:
+        parser.error("--arms takes one or two settings")
     env_id = get_task(args.task).env_id
     arms = {arm: settings(arm, env_id) for arm in args.arms}
+    # both arms of a seed at once (the same load for both); one arm: two seeds at once
+    jobs = [(seed, arm) for seed in args.seeds for arm in arms]
     results = []
     with ProcessPoolExecutor(2) as pool:
-        for seed in args.seeds:  # both arms of a seed at once: the same load for both
-            futures = [pool.submit(_one, args.task, seed, arm, overrides, args.evals,
-                                   args.max_wall_s) for arm, overrides in arms.items()]
+        for i in range(0, len(jobs), 2):
+            futures = [pool.submit(_one, args.task, seed, arm, arms[arm], args.evals,
+                                   args.max_wall_s, args.train_on)
+                       for seed, arm in jobs[i:i + 2]]
             for future in futures:
                 results.append(future.result())
                 print(results[-1], flush=True)
@@ -203,24 +238,26 @@ def main() -> None:
     def median(arm: str, key: str) -> float:
         return statistics.median(r[key] for r in results if r["arm"] == arm)
 
-    first, second = args.arms
+    first, second = (args.arms * 2)[:2]
+    ratio = ({f"wall_ratio_{second}_over_{first}": round(
+        median(second, "wall_s") / median(first, "wall_s"), 3)} if second != first else {})
     summary = {"task": args.task, "arms": {arm: {k: str(v) for k, v in o.items()}
                                            for arm, o in arms.items()},
                "rewards": {arm: ARMS[arm].get("reward", "the task's reference") for arm in arms},
                "env_kwargs": {arm: ARMS[arm].get("env_kwargs", {}) for arm in arms},
                "package_defaults": {k: str(v) for k, v in hyperparams("ppo", env_id).items()},
-               "max_wall_s": args.max_wall_s,
+               "max_wall_s": args.max_wall_s, "train_on": args.train_on,
                "successes": {arm: sum(r["success"] for r in results if r["arm"] == arm)
                              for arm in arms},
                "median_wall_s": {arm: median(arm, "wall_s") for arm in arms},
                "median_steps_per_s": {arm: median(arm, "steps_per_s") for arm in arms},
-               f"wall_ratio_{second}_over_{first}": round(
-                   median(second, "wall_s") / median(first, "wall_s"), 3),
+               **ratio,
                "note": "a run that did not reach the threshold counts with its whole wall time "
                        "(to the budget or the cap): a lower bound on its time to success",
                "results": results}
     report(args.name or f"time_to_success_{args.task}",
-           f"Time to success, {args.task}: {first} vs {second} (pairs side by side)",
+           f"Time to success, {args.task}: " + (f"{first} vs {second} (pairs side by side)"
+                                                 if ratio else f"{first}, two seeds at a time"),
            ["arm", "seed", "success", "env steps", "wall s", "final fitness", "steps/s"], rows,
            summary)
 

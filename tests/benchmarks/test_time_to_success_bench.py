@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from bench_time_to_success import ARMS, reward_of, settings
 
 from rewardsmith.contract.reward import validate_reward_output
+from rewardsmith.rl.hyperparams import hyperparams
 from rewardsmith.rl.reward_program import load_reward
 from rewardsmith.rl.transitions import record_transitions
 
@@ -62,3 +63,12 @@ def test_the_ant_arm_without_contact_forces_drops_them_from_the_observation():
     assert lean.observation_space.shape[0] < full.observation_space.shape[0]
     full.close()
     lean.close()
+
+
+@pytest.mark.parametrize("arm", ["after_lr8e5", "after_std1", "after_std037", "after_std061",
+                                 "after_net128", "after_flip_onesided"])
+def test_cheetah_arms_measured_before_the_learning_rate_rose_name_the_rate_they_ran_with(arm):
+    # HalfCheetah's default rate went from 8.25e-5 to 3.3e-4 after these ran: rerun as measured
+    assert settings(arm, "HalfCheetah-v5")["learning_rate"] == pytest.approx(8.25e-5)
+    assert settings("after_lr4x", "HalfCheetah-v5")["learning_rate"] == pytest.approx(
+        hyperparams("ppo", "HalfCheetah-v5")["learning_rate"])
