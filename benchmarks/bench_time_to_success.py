@@ -87,6 +87,8 @@ ARMS = {
     # for "after" (README)
     "after_std1": {"HalfCheetah-v5": {**_CHEETAH_LR_THEN,
                                       "policy_kwargs": {**_ZOO_NET, "log_std_init": 0.0}}},
+    # the same start at today's learning rate (3.3e-4)
+    "std1_lr4x": {"HalfCheetah-v5": {"policy_kwargs": {**_ZOO_NET, "log_std_init": 0.0}}},
     # between the two: std exp(-1) = 0.37 and exp(-0.5) = 0.61 at the start (std 1 stopped
     # cheetah-run's reference from running at all: 0/3 by 300k steps). cheetah-flip, seeds 0-2:
     # 0.25 / 0.27 / 0.30 and 1.02 / 0.18 / 0.49 rad/s; cheetah-run with 0.37: 3/3, median wall
