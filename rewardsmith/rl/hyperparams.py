@@ -13,10 +13,12 @@ table departs from rl-zoo3 it is for time, measured with ``benchmarks/bench_time
   in 2 of 3 seeds, against 3 of 3. The learning rate is 3.3e-4, 16x rl-zoo3's 2.06e-5 (about
   SB3's default 3e-4): first scaled with the batch (x4, 8.25e-5), then doubled twice by
   measurement. At 8.25e-5, 1.65e-4, 3.3e-4 and 6.6e-4, seeds 0-2, cheetah-run's reference
-  reached 3 m/s at a median 210k, 165k, 135k and 105k env steps (3/3 each; x8 was not
-  adopted: within a seed of x4, and nearer where PPO's updates get unstable); checked on
-  cheetah-run-backwards, not used to choose: 60k steps on all three seeds against 90-120k
-  (``results/time_to_success_cheetah-run_lr*.json``, ``..._cheetah-run-backwards_lr4x.json``);
+  reached 3 m/s at a median 210k, 165k, 135k and 105k env steps (3/3 each; x8 gained at most
+  two 15k-step evaluations over x4 and was not taken: a rate chosen on one task's seeds should
+  stay short of where PPO's steps get large); checked on cheetah-run-backwards, not used to
+  choose: 60k steps on all three seeds against 90-120k; it does not make cheetah-flip flip
+  (``results/time_to_success_cheetah-run_lr*.json``, ``..._cheetah-run-backwards_lr4x.json``,
+  ``..._cheetah-flip_lr4x.json``);
 * Walker2d: the same layout (10 epochs of 256, 80 gradient steps per rollout instead of rl-zoo3's
   1,280), the learning rate scaled with the batch (32 -> 256: x8); side by side for 600 s, 2
   seeds, it ran 4.5x the env steps per second (464 against 104) and ended at 0.74 and 0.29 m/s
