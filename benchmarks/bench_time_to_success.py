@@ -9,7 +9,9 @@ core, so both arms see the same machine load; training stops at the first evalua
 reaches the threshold (``should_stop``), or at the task's default budget. Reported: env steps and
 wall seconds to that evaluation (evaluation time included, video off), per arm and seed, and the
 ratio of the medians. Runs in this process's children, outside the sandbox (whose overhead was
-measured at 0.975x, README).
+measured at 0.975x, README). One arm alone (``--arms std1_lr4x``) trains its seeds two at a
+time; ``--train-on`` trains to the budget after a success (the reference runs' rule) and reports
+the first success and the final evaluation, with every evaluation of each run.
 
 Writes benchmarks/results/time_to_success_<task>.json.
 """
@@ -165,6 +167,13 @@ def reward_of(arm: str) -> str | None:
     return str(Path(__file__).resolve().parent / name) if name else None
 
 
+def side_by_side(seeds: list[int], arms: list[str]) -> list[list[tuple[int, str]]]:
+    """The (seed, arm) trainings that run at the same time, in order: both arms of a seed (the
+    same load for both), or with one arm two seeds at a time."""
+    jobs = [(seed, arm) for seed in seeds for arm in arms]
+    return [jobs[i:i + 2] for i in range(0, len(jobs), 2)]
+
+
 def _one(task: str, seed: int, arm: str, overrides: dict, evals: int,
          max_wall_s: float | None, train_on: bool = False) -> dict:
     from rewardsmith.envs.registry import get_task
@@ -223,14 +232,11 @@ def main() -> None:
         parser.error("--arms takes one or two settings")
     env_id = get_task(args.task).env_id
     arms = {arm: settings(arm, env_id) for arm in args.arms}
-    # both arms of a seed at once (the same load for both); one arm: two seeds at once
-    jobs = [(seed, arm) for seed in args.seeds for arm in arms]
     results = []
     with ProcessPoolExecutor(2) as pool:
-        for i in range(0, len(jobs), 2):
+        for pair in side_by_side(args.seeds, list(arms)):
             futures = [pool.submit(_one, args.task, seed, arm, arms[arm], args.evals,
-                                   args.max_wall_s, args.train_on)
-                       for seed, arm in jobs[i:i + 2]]
+                                   args.max_wall_s, args.train_on) for seed, arm in pair]
             for future in futures:
                 results.append(future.result())
                 print(results[-1], flush=True)

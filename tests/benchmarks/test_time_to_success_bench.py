@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
-from bench_time_to_success import ARMS, reward_of, settings
+from bench_time_to_success import ARMS, reward_of, settings, side_by_side
 
 from rewardsmith.contract.reward import validate_reward_output
 from rewardsmith.rl.hyperparams import hyperparams
@@ -72,3 +72,9 @@ def test_cheetah_arms_measured_before_the_learning_rate_rose_name_the_rate_they_
     assert settings(arm, "HalfCheetah-v5")["learning_rate"] == pytest.approx(8.25e-5)
     assert settings("after_lr4x", "HalfCheetah-v5")["learning_rate"] == pytest.approx(
         hyperparams("ppo", "HalfCheetah-v5")["learning_rate"])
+
+
+def test_two_arms_run_each_seed_side_by_side_and_one_arm_pairs_its_seeds():
+    assert side_by_side([0, 1], ["before", "after"]) == [[(0, "before"), (0, "after")],
+                                                         [(1, "before"), (1, "after")]]
+    assert side_by_side([0, 1, 2], ["after"]) == [[(0, "after"), (1, "after")], [(2, "after")]]
