@@ -46,7 +46,7 @@ BEFORE = {
                     "clip_range": 0.2, "ent_coef": 0.0, "vf_coef": 0.5, "max_grad_norm": 0.5,
                     "policy_kwargs": {}},
 }
-# HalfCheetah's learning rate from #16's first settings until 2026-12-05 (now 3.3e-4): the arms
+# HalfCheetah's learning rate as chosen earlier in #16, until 2026-12-05 (now 3.3e-4): the arms
 # measured then name it, so that they rerun as they ran
 _CHEETAH_LR_THEN = {"learning_rate": 8.25e-05}
 _ANT_N16 = {"n_envs": 16, "n_steps": 128, "batch_size": 256, "n_epochs": 10}
@@ -85,8 +85,8 @@ ARMS = {
     # the policy's action noise at std exp(-2) = 0.14. A whole flip pays and half of one pays
     # nothing back (the pitch rate integrates to the angle turned), so flips must first happen
     # by chance: this arm starts the noise at SB3's default std 1 (log_std_init 0), all else
-    # as "after". Seeds 0-2, 500k steps: 2.12 / 2.52 / 3.01 rad/s against 0.43 / 0.32 / 0.32
-    # for "after" (README)
+    # as "after" was then. Seeds 0-2, 500k steps: 2.12 / 2.52 / 3.01 rad/s against 0.43 / 0.32 /
+    # 0.32 for "after" (README)
     "after_std1": {"HalfCheetah-v5": {**_CHEETAH_LR_THEN,
                                       "policy_kwargs": {**_ZOO_NET, "log_std_init": 0.0}}},
     # the same start at today's learning rate (3.3e-4)
@@ -108,7 +108,7 @@ ARMS = {
     # passes its threshold only after its 2M-step budget (2.2-2.4M) with today's
     "humanoid_lr3x": {"Humanoid-v5": {"learning_rate": 1.07e-4}},
     # cheetah-flip's reference with the spin paid one-sided (0 to 5 rad/s, nothing taken for
-    # spinning the other way), today's settings
+    # spinning the other way), the settings of then
     "after_flip_onesided": {"HalfCheetah-v5": _CHEETAH_LR_THEN,
                             "reward": "rewards/cheetah_flip_onesided.py"},
     # Ant has no tuned values in rl-zoo3 (its Ant entry is SB3's defaults with normalisation,
@@ -220,8 +220,8 @@ def main() -> None:
     parser.add_argument("--name", default=None, help="results file name")
     parser.add_argument("--train-on", action="store_true",
                         help="train to the budget after a success (as the reference runs do): "
-                             "'env steps' is still the first success, 'final fitness' the "
-                             "budget's end")
+                             "'env steps' is still the first success, 'final fitness' and "
+                             "'wall s' the whole run's")
     args = parser.parse_args()
     from common import report
 

@@ -70,6 +70,9 @@ def test_the_ant_arm_without_contact_forces_drops_them_from_the_observation():
 def test_cheetah_arms_measured_before_the_learning_rate_rose_name_the_rate_they_ran_with(arm):
     # HalfCheetah's default rate went from 8.25e-5 to 3.3e-4 after these ran: rerun as measured
     assert settings(arm, "HalfCheetah-v5")["learning_rate"] == pytest.approx(8.25e-5)
+
+
+def test_the_x4_arm_is_the_packages_halfcheetah_rate():
     assert settings("after_lr4x", "HalfCheetah-v5")["learning_rate"] == pytest.approx(
         hyperparams("ppo", "HalfCheetah-v5")["learning_rate"])
 
