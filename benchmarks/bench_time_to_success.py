@@ -11,7 +11,9 @@ wall seconds to that evaluation (evaluation time included, video off), per arm a
 ratio of the medians. Runs in this process's children, outside the sandbox (whose overhead was
 measured at 0.975x, README). One arm alone (``--arms std1_lr4x``) trains its seeds two at a
 time; ``--train-on`` trains to the budget after a success (the reference runs' rule) and reports
-the first success and the final evaluation, with every evaluation of each run.
+the first success and the final evaluation, with every evaluation of each run; ``--steps`` sets
+another budget (to measure what budget a task needs). An arm's settings go on top of the task's
+own (cheetah-flip's wide action noise).
 
 Writes benchmarks/results/time_to_success_<task>.json.
 """
@@ -175,12 +177,12 @@ def side_by_side(seeds: list[int], arms: list[str]) -> list[list[tuple[int, str]
 
 
 def _one(task: str, seed: int, arm: str, overrides: dict, evals: int,
-         max_wall_s: float | None, train_on: bool = False) -> dict:
+         max_wall_s: float | None, train_on: bool = False, steps: int | None = None) -> dict:
     from rewardsmith.envs.registry import get_task
     from rewardsmith.rl.training import train
 
     task_obj = get_task(task)
-    budget = task_obj.default_steps
+    budget = steps or task_obj.default_steps
     overrides = dict(overrides)
     n_envs = overrides.pop("n_envs", None)
     t0 = time.perf_counter()
@@ -222,6 +224,9 @@ def main() -> None:
                         help="train to the budget after a success (as the reference runs do): "
                              "'env steps' is still the first success, 'final fitness' and "
                              "'wall s' the whole run's")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="training budget in env steps (default: the task's own); to "
+                             "measure what budget a task needs")
     args = parser.parse_args()
     from common import report
 
@@ -236,7 +241,8 @@ def main() -> None:
     with ProcessPoolExecutor(2) as pool:
         for pair in side_by_side(args.seeds, list(arms)):
             futures = [pool.submit(_one, args.task, seed, arm, arms[arm], args.evals,
-                                   args.max_wall_s, args.train_on) for seed, arm in pair]
+                                   args.max_wall_s, args.train_on, args.steps)
+                       for seed, arm in pair]
             for future in futures:
                 results.append(future.result())
                 print(results[-1], flush=True)
@@ -253,8 +259,10 @@ def main() -> None:
                                            for arm, o in arms.items()},
                "rewards": {arm: ARMS[arm].get("reward", "the task's reference") for arm in arms},
                "env_kwargs": {arm: ARMS[arm].get("env_kwargs", {}) for arm in arms},
-               "package_defaults": {k: str(v) for k, v in hyperparams("ppo", env_id).items()},
+               "package_defaults": {k: str(v) for k, v in hyperparams(
+                   "ppo", env_id, get_task(args.task).algo_kwargs).items()},
                "max_wall_s": args.max_wall_s, "train_on": args.train_on,
+               "budget": args.steps or get_task(args.task).default_steps,
                "successes": {arm: sum(r["success"] for r in results if r["arm"] == arm)
                              for arm in arms},
                "median_wall_s": {arm: median(arm, "wall_s") for arm in arms},

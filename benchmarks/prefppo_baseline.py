@@ -234,7 +234,7 @@ def run_prefppo(task: Any, cfg: PrefPPOConfig, oracle: Any = None, log=print) ->
     dim = base.observation_space.shape[0] + base.action_space.shape[0]
     reward_model = RewardModel(dim)
     learned = LearnedRewardVecEnv(base, reward_model)
-    params = {**hyperparams("ppo", task.env_id), **(cfg.algo_kwargs or {})}
+    params = hyperparams("ppo", task.env_id, task.algo_kwargs, cfg.algo_kwargs)
     venv = VecNormalize(learned, gamma=params.get("gamma", 0.99), **NORMALIZE)
     agent = PPO("MlpPolicy", venv, seed=cfg.seed, verbose=0, device="cpu", **params)
     agent.set_logger(Logger(None, []))  # SB3's default makes an empty /tmp/SB3-<date> per learn()

@@ -10,6 +10,7 @@ fitness says what its name says.
 import numpy as np
 
 from rewardsmith.envs.env_settings import observation_kwargs
+from rewardsmith.envs.exploration import WIDE_NOISE
 from rewardsmith.envs.tasks import Task
 
 
@@ -99,7 +100,8 @@ TASKS = [
     Task("cheetah-run-backwards", "make the half cheetah run backwards", "HalfCheetah-v5",
          _backward_speed, "mean backward speed over the episode (m/s)", 2.0, 300_000),
     Task("cheetah-flip", "make the half cheetah do backflips", "HalfCheetah-v5", _backflip_rate,
-         "mean backward pitch rate over the episode (rad/s)", 3.0, 500_000),
+         "mean backward pitch rate over the episode (rad/s)", 3.0, 500_000,
+         algo_kwargs=WIDE_NOISE),
     Task("hopper-hop", "make the hopper hop forward", "Hopper-v5", _forward_speed,
          "mean forward speed over the 1000-step horizon (m/s; a fall ends the episode)", 1.0,
          1_000_000),

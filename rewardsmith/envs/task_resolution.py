@@ -23,6 +23,7 @@ from typing import Any
 
 from rewardsmith.envs.descriptions import EnvDescription
 from rewardsmith.envs.env_settings import env_settings_for
+from rewardsmith.envs.exploration import exploration_for
 from rewardsmith.envs.intent import (
     ENV_WORDS,
     TaskIntent,
@@ -91,6 +92,9 @@ class ResolvedTask:
         matches: every built-in task on the env that was considered, with its reason.
         env_kwargs_reason: why ``env_kwargs`` differ from the env's defaults when no built-in
             task matched (one sentence, also in ``notes``); empty otherwise.
+        algo_kwargs: overrides of the env's tuned training settings the behaviour needs (the
+            built-in task's, or the request's own: :mod:`rewardsmith.envs.exploration`); why
+            is in ``notes``.
     """
 
     text: str
@@ -101,6 +105,7 @@ class ResolvedTask:
     intent: TaskIntent = field(default_factory=TaskIntent)
     matches: tuple[TaskMatch, ...] = ()
     env_kwargs_reason: str = ""
+    algo_kwargs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def has_fitness(self) -> bool:
@@ -273,7 +278,9 @@ def resolve_task(text: str | None, env: str | None = None, task: str | None = No
             raise RewardsmithError(f"task {task} runs on {builtin.env_id}, not {env}")
         intent = parse_task(text or builtin.text, _description(builtin.env_id))
         return ResolvedTask(text or builtin.text, builtin.env_id, dict(builtin.env_kwargs),
-                            builtin, (f"task {builtin.id} on {builtin.env_id}",), intent)
+                            builtin, (f"task {builtin.id} on {builtin.env_id}",
+                                      *_exploration_note(builtin)), intent,
+                            algo_kwargs=dict(builtin.algo_kwargs))
     if not text:
         raise RewardsmithError("say what you want (a TEXT argument) or give --task TASK")
     if env is None:
@@ -290,8 +297,9 @@ def resolve_task(text: str | None, env: str | None = None, task: str | None = No
         notes.append(f"scoring candidates with the fitness of built-in task {builtin.id} "
                      f"({builtin.fitness_doc}): it measures what the text asks; the designer "
                      f"never sees it")
+        notes += _exploration_note(builtin)
         return ResolvedTask(text, env, dict(builtin.env_kwargs), builtin, tuple(notes), intent,
-                            tuple(matches))
+                            tuple(matches), algo_kwargs=dict(builtin.algo_kwargs))
     if matches and not intent.behaviours:
         measured = ", ".join(f"{m.task.id}" for m in matches)
         notes.append(f"{NO_FITNESS_NOTE}: it names no behaviour the parser knows "
@@ -303,7 +311,14 @@ def resolve_task(text: str | None, env: str | None = None, task: str | None = No
     else:
         notes.append(f"{NO_FITNESS_NOTE}: {env} has no built-in task")
     settings = env_settings_for(intent, env, description)
-    if settings.reason:
-        notes.append(settings.reason)
+    exploration = exploration_for(intent)
+    notes += [why for why in (settings.reason, exploration.reason) if why]
     return ResolvedTask(text, env, dict(settings.kwargs), None, tuple(notes), intent,
-                        tuple(matches), settings.reason)
+                        tuple(matches), settings.reason, exploration.algo_kwargs)
+
+
+def _exploration_note(builtin: Any) -> list[str]:
+    """Why a built-in task trains with its own settings (the reason a request would get)."""
+    if not builtin.algo_kwargs:
+        return []
+    return [exploration_for(parse_task(builtin.text)).reason]

@@ -33,6 +33,9 @@ class Task:
         success_threshold: an episode whose fitness reaches this counts as a success.
         default_steps: training budget (env steps) that the reference reward needs.
         env_kwargs: passed to ``gymnasium.make``.
+        algo_kwargs: overrides of the env's tuned training settings that the behaviour needs
+            (a flip's wide action noise, :mod:`rewardsmith.envs.exploration`); a request for
+            the same behaviour gets the same through the run's ``train_kwargs``.
         reference_reward: file name under ``envs/tasks/reference/`` (the "human expert" reward).
         fitness_source: for a written task (:func:`written_task`), the ``fitness.py`` text; its
             ``fitness`` is then None outside the sandbox (the code runs only in the worker).
@@ -47,6 +50,7 @@ class Task:
     default_steps: int
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     reference_reward: str = ""
+    algo_kwargs: dict[str, Any] = field(default_factory=dict)
     fitness_source: str | None = None
 
     @property

@@ -54,9 +54,12 @@ candidates train side by side.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import torch.nn as nn
+
+from rewardsmith.rl.overrides import merged_overrides
 
 _PPO_TUNED_NET = {"log_std_init": -2, "ortho_init": False, "activation_fn": nn.ReLU,
                   "net_arch": {"pi": [256, 256], "vf": [256, 256]}}
@@ -99,12 +102,14 @@ def n_envs_for(algo: str, env_id: str) -> int:
     return _N_ENVS.get(algo, {}).get(env_id, DEFAULT_N_ENVS)
 
 
-def hyperparams(algo: str, env_id: str) -> dict[str, Any]:
-    """Constructor kwargs for ``algo`` on ``env_id`` (SB3 defaults where nothing is tuned)."""
+def hyperparams(algo: str, env_id: str, *overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Constructor kwargs for ``algo`` on ``env_id`` (SB3 defaults where nothing is tuned).
+
+    Each of ``overrides`` (a task's, then a caller's; None is skipped) replaces keys of the
+    tuned values, except ``policy_kwargs``, which is merged key by key: an override of the
+    action noise's start (``{"policy_kwargs": {"log_std_init": 0.0}}``) keeps the tuned network.
+    """
     table = {"ppo": _PPO, "sac": _SAC}.get(algo)
     if table is None:
         raise ValueError(f"unknown algorithm {algo!r}; expected 'ppo' or 'sac'")
-    params = dict(table.get(env_id, table.get("default", {})))
-    if "policy_kwargs" in params:
-        params["policy_kwargs"] = dict(params["policy_kwargs"])
-    return params
+    return merged_overrides(table.get(env_id, table.get("default", {})), *overrides)

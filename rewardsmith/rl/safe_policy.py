@@ -143,7 +143,7 @@ def load_safe_policy(folder: str | Path, env_id: str, env_kwargs: dict[str, Any]
 def build_policy(env_id: str, env_kwargs: dict[str, Any] | None = None, algo: str = "ppo",
                  algo_kwargs: dict[str, Any] | None = None) -> BasePolicy:
     """The policy network ``algo`` builds for ``env_id`` in training, with fresh weights."""
-    params = {**hyperparams(algo, env_id), **(algo_kwargs or {})}
+    params = hyperparams(algo, env_id, algo_kwargs)
     env = gym.make(env_id, **(env_kwargs or {}))
     try:
         obs_space, action_space = env.observation_space, env.action_space

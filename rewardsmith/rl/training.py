@@ -21,6 +21,7 @@ from rewardsmith.rl.callbacks import EvaluateEvery, ProgressFn
 from rewardsmith.rl.evaluation import evaluate_policy
 from rewardsmith.rl.hyperparams import NORMALIZE, hyperparams, n_envs_for
 from rewardsmith.rl.make_env import make_vec_env
+from rewardsmith.rl.overrides import merged_overrides
 from rewardsmith.rl.policy import NORMALIZER_FILE, POLICY_FILE, algo_class, load_for_training
 from rewardsmith.rl.reward_program import RewardProgram, load_reward
 from rewardsmith.rl.safe_policy import save_safe_policy
@@ -90,7 +91,9 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
             :func:`rewardsmith.rl.policy.load_for_training`: pickles, so for a candidate's
             reward this runs inside the sandbox worker, where they were written).
         should_stop: called with every evaluation record; True ends training early.
-        algo_kwargs: overrides of the tuned hyperparameters.
+        algo_kwargs: overrides of the tuned hyperparameters, on top of the task's own
+            (:attr:`~rewardsmith.envs.tasks.Task.algo_kwargs`); ``policy_kwargs`` merge key by
+            key. Both are recorded in ``metrics.json``.
         stop_at_fitness: end at the first evaluation whose fitness reaches this (a design run
             that stops on success passes its threshold: training on gains it nothing).
     """
@@ -103,6 +106,7 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
     if env_id is None:
         raise RewardsmithError("give --task or --env")
     kwargs = {**(task_obj.env_kwargs if task_obj else {}), **(env_kwargs or {})}
+    overrides = merged_overrides(task_obj.algo_kwargs if task_obj else None, algo_kwargs)
     n_envs = int(n_envs or n_envs_for(algo, env_id))
     reward_fn = _resolve_reward(reward, task_obj)
     steps = int(steps or (task_obj.default_steps if task_obj else 200_000))
@@ -118,7 +122,7 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
         model, venv = load_for_training(init_from, monitored, algo)
         start_steps = int(model.num_timesteps)
     else:
-        params = {**hyperparams(algo, env_id), **(algo_kwargs or {})}
+        params = hyperparams(algo, env_id, overrides)
         venv = VecNormalize(monitored, gamma=params.get("gamma", 0.99), **NORMALIZE)
         model = algo_class(algo)("MlpPolicy", venv, seed=seed, verbose=0, device="cpu",
                                  tensorboard_log=str(out / "tensorboard"), **params)
@@ -169,7 +173,8 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
     final = history[-1]
     metrics = {
         "task": task_obj.id if task_obj else None, "env": env_id, "env_kwargs": kwargs,
-        "algo": algo, "seed": seed, "n_envs": n_envs, "steps": int(model.num_timesteps),
+        "algo": algo, "algo_kwargs": overrides, "seed": seed, "n_envs": n_envs,
+        "steps": int(model.num_timesteps),
         "budget": steps,
         "train_wall_s": round(train_s, 2), "wall_s": round(time.perf_counter() - t0, 2),
         "steps_per_s": round(trained / train_s, 1) if trained and train_s else None,

@@ -21,6 +21,7 @@ from rewardsmith.evaluator import Candidate, EvaluationReport, HalvingConfig, ev
 from rewardsmith.feedback.source import make_feedback_source
 from rewardsmith.feedback.sources import check_kind
 from rewardsmith.llm import LLMClient, LLMConfig
+from rewardsmith.rl.overrides import merged_overrides
 from rewardsmith.rl.reward_program import load_reward
 from rewardsmith.run.best import BestTracker
 from rewardsmith.run.config import DesignConfig, make_config
@@ -126,6 +127,8 @@ def design(text: str | None = None, *, env: str | None = None, task: str | None 
     if builtin is not None and settings.get("fitness_file"):
         say(f"--fitness {settings['fitness_file']} replaces the fitness of {builtin.id}")
         builtin = None
+    settings["train_kwargs"] = _with_algo_kwargs(resolved.algo_kwargs,
+                                                 settings.get("train_kwargs") or {})
     config = make_config(text=resolved.text, env_id=resolved.env_id,
                          env_kwargs=resolved.env_kwargs, env_note=resolved.env_kwargs_reason,
                          task_id=builtin.id if builtin else None, **settings)
@@ -139,6 +142,16 @@ def design(text: str | None = None, *, env: str | None = None, task: str | None 
     write_json(run.run_json, {"config": config.model_dump(), "versions": versions(),
                               "started_at": time.time()})
     return _execute(run, config, on_event, say)
+
+
+def _with_algo_kwargs(behaviour: dict[str, Any], train_kwargs: dict[str, Any]
+                      ) -> dict[str, Any]:
+    """The run's training arguments with the behaviour's setting overrides under the caller's.
+
+    Kept in ``run.json`` (``train_kwargs["algo_kwargs"]``), so every candidate's training, a
+    resumed run and the best's usage snippet build the same policy."""
+    algo_kwargs = merged_overrides(behaviour, train_kwargs.get("algo_kwargs"))
+    return {**train_kwargs, "algo_kwargs": algo_kwargs} if algo_kwargs else dict(train_kwargs)
 
 
 def resume(path: str | Path, *, on_event: Callable[[dict], None] | None = None,

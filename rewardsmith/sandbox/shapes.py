@@ -226,6 +226,7 @@ EVAL_RECORD = Record({
 # A training's metrics.json (rewardsmith.rl.training.train).
 TRAIN_METRICS = Record({
     "task": Text(optional=True), "env": Text(), "env_kwargs": MapOf(AnyJson()), "algo": Text(),
+    "algo_kwargs": MapOf(AnyJson()),
     "seed": Int(), "steps": Int(), "budget": Int(), "train_wall_s": Num(), "wall_s": Num(),
     "steps_per_s": Num(True), "success_threshold": Num(True), "success": Flag(),
     "first_success_steps": Int(True), "best_fitness": Num(True), "reward_origin": Text(1000),

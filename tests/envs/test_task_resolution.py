@@ -319,3 +319,19 @@ def test_explain_matches_gives_every_task_on_the_env_a_reason():
     assert {m.task.id for m in matches} == {t.id for t in all_tasks()
                                             if t.env_id == "Humanoid-v5"}
     assert not any(m.fits for m in matches) and all(m.reason for m in matches)
+
+
+@pytest.mark.parametrize("text, task", [("make the half cheetah do backflips", None),
+                                        (None, "cheetah-flip"),
+                                        ("make the walker do a backflip", None)])
+def test_a_flip_trains_with_wide_action_noise_whether_a_task_matches_or_not(text, task):
+    # The built-in task carries the setting; a request no task measures gets it from its text.
+    resolved = resolve_task(text, task=task)
+    assert resolved.algo_kwargs == {"policy_kwargs": {"log_std_init": 0.0}}
+    assert any("action noise starts at std 1" in note for note in resolved.notes)
+
+
+def test_a_run_keeps_the_tuned_training_settings():
+    resolved = resolve_task("make the half cheetah run forward as fast as possible")
+    assert resolved.algo_kwargs == {}
+    assert not any("action noise" in note for note in resolved.notes)

@@ -7,6 +7,7 @@ import pytest
 
 from rewardsmith.contract.reward import validate_reward_output
 from rewardsmith.envs.env_settings import env_settings_for, observation_kwargs
+from rewardsmith.envs.exploration import Exploration, exploration_for
 from rewardsmith.envs.intent import parse_task
 from rewardsmith.envs.registry import all_tasks, get_description, get_task, task_ids
 from rewardsmith.rl.reward_program import load_reward
@@ -75,3 +76,22 @@ def test_ant_runs_see_no_contact_forces_and_the_state_still_has_them():
     assert "contacts" in get_description("Ant-v5").field_names
     same_start = full.as_batch()[0]
     assert np.array_equal(np.asarray(state.torso_height), np.asarray(same_start.torso_height))
+
+
+@pytest.mark.parametrize("task_id", [t.id for t in all_tasks()])
+def test_a_task_trains_as_a_request_for_the_same_thing_would(task_id):
+    # cheetah-flip starts its action noise wide, as any request to flip does; no other task
+    # changes the tuned settings (the wide start stopped cheetah-run's reference from running).
+    task = get_task(task_id)
+    assert task.algo_kwargs == exploration_for(parse_task(task.text)).algo_kwargs
+    assert bool(task.algo_kwargs) == (task_id == "cheetah-flip")
+
+
+def test_a_flip_request_gets_wide_action_noise_and_says_why():
+    for text in ("make the hopper do a front flip", "make the humanoid do a backflip",
+                 "make the half cheetah somersault"):
+        exploration = exploration_for(parse_task(text))
+        assert exploration.algo_kwargs == {"policy_kwargs": {"log_std_init": 0.0}}
+        assert "std 1" in exploration.reason
+    for text in ("make the half cheetah run", "make the humanoid kneel", "make the ant spin"):
+        assert exploration_for(parse_task(text)) == Exploration()

@@ -173,3 +173,17 @@ def test_saved_weights_read_back_from_bytes_are_the_trained_tensors(trained):
     loaded = load_safe_policy(trained, PENDULUM).policy.state_dict()
     assert state.keys() == loaded.keys()
     assert all(torch.equal(state[k], loaded[k]) for k in state)
+
+
+def test_overrides_merge_the_policy_kwargs_key_by_key_and_leave_the_tables_alone():
+    from rewardsmith.rl.hyperparams import hyperparams
+
+    tuned = hyperparams("ppo", "HalfCheetah-v5")
+    wide = hyperparams("ppo", "HalfCheetah-v5", {"policy_kwargs": {"log_std_init": 0.0}},
+                       None, {"learning_rate": 1e-4})
+    assert wide["policy_kwargs"] == {**tuned["policy_kwargs"], "log_std_init": 0.0}
+    assert wide["learning_rate"] == 1e-4 and wide["n_steps"] == tuned["n_steps"]
+    wide["policy_kwargs"]["net_arch"] = "changed"
+    assert hyperparams("ppo", "HalfCheetah-v5") == tuned
+    assert hyperparams("ppo", "Ant-v5", {"policy_kwargs": {"log_std_init": 0.0}})[
+        "policy_kwargs"] == {"log_std_init": 0.0}

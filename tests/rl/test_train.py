@@ -76,3 +76,24 @@ def test_a_train_job_ends_at_its_next_evaluation_once_the_parent_asks(tmp_path):
 def test_pendulum_reaches_success_within_default_budget(tmp_path):
     result = train(task="pendulum-balance", out=tmp_path, video=False)
     assert result.success, result.metrics["final"]
+
+
+def test_a_task_with_its_own_settings_trains_with_them_under_the_callers(tmp_path):
+    # cheetah-flip starts the action noise at std 1 (log_std_init 0) on the tuned network; a
+    # caller's override goes on top, and metrics.json records what was changed.
+    from rewardsmith.rl.safe_policy import load_safe_policy
+
+    result = train(task="cheetah-flip", steps=2048, out=tmp_path / "flip", video=False,
+                   eval_every=2048, algo_kwargs={"learning_rate": 1e-4})
+    assert result.metrics["algo_kwargs"] == {"policy_kwargs": {"log_std_init": 0.0},
+                                             "learning_rate": 1e-4}
+    flip = load_safe_policy(tmp_path / "flip", "HalfCheetah-v5",
+                            algo_kwargs=result.metrics["algo_kwargs"]).policy
+    run = train(task="cheetah-run", steps=2048, out=tmp_path / "run", video=False,
+                eval_every=2048)
+    assert run.metrics["algo_kwargs"] == {}
+    tuned = load_safe_policy(tmp_path / "run", "HalfCheetah-v5").policy
+    # one update moves a log std by hundredths: each still sits at its start
+    assert float(flip.log_std.mean()) == pytest.approx(0.0, abs=0.1)
+    assert float(tuned.log_std.mean()) == pytest.approx(-2.0, abs=0.1)
+    assert flip.mlp_extractor.policy_net[0].out_features == 256  # the tuned network kept

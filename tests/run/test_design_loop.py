@@ -127,3 +127,21 @@ def test_text_without_an_env_is_a_clear_error(tmp_path):
 
     with pytest.raises(RewardsmithError, match="could not tell which environment"):
         design("make it dance", out=tmp_path, say=lambda line: None)
+
+
+def test_a_flip_run_trains_every_candidate_with_wide_noise_and_the_snippet_says_so(tmp_path):
+    # The behaviour's setting is part of the run: run.json (so resume keeps it), every
+    # candidate's training in the sandbox, and the best's usage snippet, beside --no-video.
+    lines: list[str] = []
+    run = design("make the half cheetah do backflips", out=tmp_path, say=lines.append,
+                 designer="offline", candidates=1, iterations=1, steps=2048, workers=1,
+                 reeval_seeds=1, train_kwargs=NO_VIDEO)
+    wide = {"policy_kwargs": {"log_std_init": 0.0}}
+    config = json.loads((run.path / "run.json").read_text())["config"]
+    assert config["train_kwargs"] == {**NO_VIDEO, "algo_kwargs": wide}
+    assert any("action noise starts at std 1" in line for line in lines)
+    metrics = [json.loads(p.read_text()) for p in run.path.rglob("metrics.json")]
+    trained = [m for m in metrics if "algo_kwargs" in m]
+    assert trained and all(m["algo_kwargs"] == wide for m in trained)
+    assert "algo_kwargs={'policy_kwargs': {'log_std_init': 0.0}}" in (
+        run.path / "best" / "README.md").read_text()
