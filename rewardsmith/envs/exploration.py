@@ -6,7 +6,8 @@ variations of a gait pay at once. A flip is different: nothing pays until the bo
 far over, and a narrow noise never gets it there by chance. cheetah-flip's reference reward
 spun at 0.38 and 0.42 rad/s after 500k steps (seeds 0, 1) with the narrow start, and did not
 flip at std 0.37 or 0.61 either (0.25-0.30 and 0.18-1.02 rad/s, seeds 0-2); starting at std 1
-(SB3's own default) it reached 2.77 and 2.73 rad/s by 500k steps, still rising (README, #12).
+(SB3's own default) it reached 3 rad/s at 600k and 750k steps and 4.20 and 4.59 at 1M, the
+task's budget since (README, #12).
 The same wide start stopped cheetah-run's reference from running (1.78 m/s at 300k steps
 against 3 m/s at 105k), so it is the request's, not the env's: a request to flip gets it, the
 built-in flip task carries it (:attr:`~rewardsmith.envs.tasks.Task.algo_kwargs`), and nothing
