@@ -81,3 +81,17 @@ def test_two_arms_run_each_seed_side_by_side_and_one_arm_pairs_its_seeds():
     assert side_by_side([0, 1], ["before", "after"]) == [[(0, "before"), (0, "after")],
                                                          [(1, "before"), (1, "after")]]
     assert side_by_side([0, 1, 2], ["after"]) == [[(0, "after"), (1, "after")], [(2, "after")]]
+
+
+def test_the_humanoid_x3_arm_is_the_packages_humanoid_rate():
+    # adopted after its probe: the arm now measures the package's setting
+    assert settings("humanoid_lr3x", "Humanoid-v5")["learning_rate"] == pytest.approx(
+        hyperparams("ppo", "Humanoid-v5")["learning_rate"])
+
+
+def test_steps_sets_the_budget_in_place_of_the_tasks():
+    from bench_time_to_success import _one
+
+    result = _one("pendulum-balance", 0, "after", {}, 2, None, train_on=True, steps=2048)
+    assert [steps for steps, _ in result["evals"]][-1] == 2048
+    assert result["evals"][0][0] == 1024  # two evaluations over the given budget
