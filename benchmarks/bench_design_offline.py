@@ -27,6 +27,8 @@ CASES = [
     {"name": "text: run backwards", "text": "make the half cheetah run backwards",
      "env": "HalfCheetah-v5"},
     {"name": "text: humanoid kneel", "text": "make humanoid kneel"},  # the README's example
+    # a flip: the run trains with the behaviour's wide action noise (envs/exploration.py)
+    {"name": "text: cheetah backflips", "text": "make the half cheetah do backflips"},
 ]
 
 
