@@ -31,10 +31,10 @@ table departs from rl-zoo3 it is for time, measured with ``benchmarks/bench_time
   rate x3 (3.57e-5 -> 1.07e-4). At rl-zoo3's rate humanoid-raise-arms' reference first reached
   its threshold after its 2M-step budget (2.2M, 2.4M; seeds 0, 1); at x3 at 1.0M and 1.1M
   (``results/time_to_success_humanoid-raise-arms_lr3x.json``). Kept by a rule set before the
-  other two tasks ran: over the three humanoid references x 2 seeds, first successes within 2M
-  went from 4/6 to 6/6 and final evaluations at the threshold stayed 3/6 (README, #12). The
-  curves still swing once there. SAC, probed on Humanoid, made ~50 gradient steps/s on one core
-  here: far too slow for the steps it needs;
+  kneel and raise-arms reruns finished: over the three humanoid references x 2 seeds, first
+  successes within 2M went from 4/6 to 6/6 and final evaluations at the threshold stayed 3/6
+  (README, #12). The curves still swing once there. SAC, probed on Humanoid, made ~50
+  gradient steps/s on one core here: far too slow for the steps it needs;
 * Hopper: 16 envs x 128 steps with 128-sample batches (5 epochs: 80 gradient steps per 2,048
   env steps instead of rl-zoo3's 320) and the learning rate x2; 1.8x the env steps per second
   of rl-zoo3's 4-env layout on seed 0 (3,438 against 1,900,
