@@ -157,6 +157,10 @@ def run_one(task_id: str, seed: int, out_root: str, max_wall_s: float | None,
         "final_episode_fitness": m["final"]["episode_fitness"],
         "eval_episodes": len(m["final"]["episode_fitness"]),
         "best_fitness": m["best_fitness"], "first_success_steps": m["first_success_steps"],
+        # which policy the training returned (its best evaluation's, re-evaluated on new
+        # episodes, or the last) and what the last one scored
+        "returned_from": m["returned"]["from"], "returned_steps": m["returned"]["steps"],
+        "last_fitness": m["last"]["fitness_mean"],
         "success": m["success"], "wall_s": m["wall_s"], "train_wall_s": m["train_wall_s"],
         "steps_per_s": m["steps_per_s"],
         "curve": [[r["steps"], r["fitness_mean"]] for r in m["evals"]],

@@ -48,6 +48,9 @@ def duration(seconds: float | None) -> str:
 
 def _fitness(run: ReferenceRun) -> str:
     text = f"{run.final_fitness:.2f}"
+    if run.returned_steps is not None:
+        last = "?" if run.last_fitness is None else f"{run.last_fitness:.2f}"
+        text += f" (best at {_steps(run.returned_steps)}; last {last})"
     if run.capped:
         text += (f" (stopped at {run.steps:,} steps, not the default budget)" if run.steps
                  is not None else " (stopped early, not the default budget)")
@@ -94,8 +97,10 @@ def markdown(results: ReferenceRuns, tasks: list) -> str:
                                                else ""))
     if commits:
         where.append("at commit " + ", ".join(commits))
-    lines += ["", "Seeds in order; fitness is the final evaluation's mean episode fitness "
-              "(4 episodes), wall time includes the evaluations"
+    lines += ["", "Seeds in order; fitness is the returned policy's mean episode fitness (4 "
+              "episodes): the last evaluation's, or where it says \"best at\", the policy of "
+              "the best evaluation, re-evaluated on 4 new episodes (and the last evaluation's "
+              "fitness beside it); wall time includes the evaluations"
               + (" (" + "; ".join(where) + ")" if where else "") + "."]
     if results.status == UNREADABLE:
         lines.append(f"\nWarning: {results.path} {results.problem}: no run is shown.")

@@ -167,6 +167,13 @@ def _print_summary(console, metrics: dict, out: Path, label: str, job_dir: Path 
                                  f"(threshold {_num(metrics.get('success_threshold'), 'g')})")
         table.add_row("success", "yes" if metrics.get("success") else "no")
         table.add_row("first success at", _num(metrics.get("first_success_steps"), ","))
+        returned, last = metrics.get("returned") or {}, metrics.get("last") or {}
+        if returned.get("from") == "best":
+            table.add_row("policy written", f"the best evaluation's, at "
+                                            f"{_num(returned.get('steps'), ',')} steps (scored "
+                                            f"{_num(returned.get('picked_by_fitness'), '.3f')}; "
+                                            f"the fitness above is from new episodes); the last "
+                                            f"scored {_num(last.get('fitness_mean'), '.3f')}")
     table.add_row("episode length", _num(final.get("episode_length"), ".0f"))
     table.add_row("env's own return", _num(final.get("env_return"), ".1f"))
     for name, value in (final.get("component_returns") or {}).items():

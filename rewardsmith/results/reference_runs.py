@@ -40,7 +40,8 @@ class ReferenceRun:
     Attributes:
         task: task id.
         seed: training seed.
-        final_fitness: mean episode fitness at the final evaluation.
+        final_fitness: the returned policy's mean episode fitness: the last evaluation's, or
+            (``returned_steps`` set) the best evaluation's policy on new episodes.
         budget: the step budget asked for (the task's default budget at the time).
         steps: env steps actually trained (fewer than ``budget`` when the run was capped).
         best_fitness: the best evaluation's mean fitness.
@@ -49,6 +50,9 @@ class ReferenceRun:
         wall_s: wall-clock seconds of the whole training.
         steps_per_s: training throughput.
         capped: stopped by ``--max-wall-s`` before the budget.
+        returned_steps: where the training returned an earlier, better-evaluated policy than
+            its last (:mod:`rewardsmith.rl.best_policy`), the step count it was taken at.
+        last_fitness: the last evaluation's mean fitness, when ``returned_steps`` is set.
         commit: the git commit it ran at, when known.
         date: when it finished.
     """
@@ -63,6 +67,8 @@ class ReferenceRun:
     wall_s: float | None = None
     steps_per_s: float | None = None
     capped: bool = False
+    returned_steps: int | None = None
+    last_fitness: float | None = None
     commit: str | None = None
     date: str | None = None
 
@@ -149,13 +155,17 @@ def _parse_run(entry: Any) -> ReferenceRun | None:
     fitness = finite_number(entry.get("final_fitness"))
     if not isinstance(task, str) or not task or seed is None or fitness is None:
         return None
+    best = entry.get("returned_from") == "best"
     return ReferenceRun(
         task=task, seed=seed, final_fitness=fitness, budget=_count(entry.get("budget")),
         steps=_count(entry.get("steps")), best_fitness=finite_number(entry.get("best_fitness")),
         first_success_steps=_count(entry.get("first_success_steps")),
         wall_s=_non_negative(entry.get("wall_s")),
         steps_per_s=_non_negative(entry.get("steps_per_s")),
-        capped=entry.get("capped") is True, commit=_short_text(entry.get("commit")),
+        capped=entry.get("capped") is True,
+        returned_steps=_count(entry.get("returned_steps")) if best else None,
+        last_fitness=finite_number(entry.get("last_fitness")) if best else None,
+        commit=_short_text(entry.get("commit")),
         date=_short_text(entry.get("date")))
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from rewardsmith.envs.registry import get_task
 from rewardsmith.errors import RewardsmithError
+from rewardsmith.rl.best_policy import BestPolicy
 from rewardsmith.rl.callbacks import EvaluateEvery, ProgressFn
 from rewardsmith.rl.evaluation import evaluate_policy
 from rewardsmith.rl.hyperparams import NORMALIZE, hyperparams, n_envs_for
@@ -30,23 +31,27 @@ from rewardsmith.run_dir import METRICS_JSON, VIDEO_MP4
 from rewardsmith.safe_files import write_text
 
 N_EVALS = 10
+# The evaluation envs' seeds, offset from the training seed: the periodic evaluations, and the
+# new episodes that re-evaluate a best policy picked by them
+EVAL_SEED_OFFSET = 10_000
+REEVAL_SEED_OFFSET = 20_000
 
 
 @dataclass
 class TrainResult:
-    """Where the artifacts are and what the final evaluation found."""
+    """Where the artifacts are and what the returned policy's evaluation found."""
 
     out: Path
     metrics: dict[str, Any]
 
     @property
     def fitness(self) -> float | None:
-        """Final evaluation's mean episode fitness."""
+        """The returned policy's mean episode fitness (``metrics["final"]``)."""
         return self.metrics["final"]["fitness_mean"]
 
     @property
     def success(self) -> bool:
-        """Whether the final evaluation reached the task's success threshold on average."""
+        """Whether the returned policy reached the task's success threshold on average."""
         return bool(self.metrics.get("success"))
 
 
@@ -68,8 +73,13 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
           env_kwargs: dict[str, Any] | None = None, init_from: str | Path | None = None,
           should_stop: Callable[[dict], bool] | None = None,
           algo_kwargs: dict[str, Any] | None = None,
-          stop_at_fitness: float | None = None) -> TrainResult:
+          stop_at_fitness: float | None = None, keep_best: bool = True) -> TrainResult:
     """Train a policy on a reward and write ``metrics.json``, the policy and a video to ``out``.
+
+    The policy written is the best-evaluated one (:mod:`rewardsmith.rl.best_policy`): where an
+    earlier evaluation scored higher than the last, its weights and normaliser are put back and
+    re-evaluated on new episodes; ``metrics["final"]`` is then that re-evaluation, and
+    ``metrics["last"]`` the last policy's evaluation.
 
     Args:
         task: a task id (or :class:`~rewardsmith.envs.tasks.Task`): gives the env, the fitness and
@@ -85,7 +95,7 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
         progress: receives progress and evaluation events (dicts).
         n_eval_episodes: episodes per evaluation.
         eval_every: env steps between evaluations (about ten over the budget by default).
-        video: write ``video.mp4`` of the final policy.
+        video: write ``video.mp4`` of the returned policy.
         env_kwargs: passed to ``gymnasium.make`` (on top of the task's).
         init_from: a previous output dir: continue from its policy and normaliser (loaded with
             :func:`rewardsmith.rl.policy.load_for_training`: pickles, so for a candidate's
@@ -96,6 +106,8 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
             key. Both are recorded in ``metrics.json``.
         stop_at_fitness: end at the first evaluation whose fitness reaches this (a design run
             that stops on success passes its threshold: training on gains it nothing).
+        keep_best: return the best-evaluated policy (True) or the last one (False; a task
+            without a fitness always gets the last).
     """
     import torch
     from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
@@ -132,11 +144,16 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
     def predict(obs: np.ndarray) -> np.ndarray:
         return model.predict(obs, deterministic=True)[0]
 
-    def run_eval():
-        return evaluate_policy(predict, env_id, reward_fn, fitness_fn=fitness_fn,
-                               success_threshold=threshold, env_kwargs=kwargs,
-                               n_episodes=n_eval_episodes, seed=seed + 10_000,
-                               normalize_obs=venv.normalize_obs)
+    best = BestPolicy()
+
+    def run_eval(offset: int = EVAL_SEED_OFFSET):
+        result = evaluate_policy(predict, env_id, reward_fn, fitness_fn=fitness_fn,
+                                 success_threshold=threshold, env_kwargs=kwargs,
+                                 n_episodes=n_eval_episodes, seed=seed + offset,
+                                 normalize_obs=venv.normalize_obs)
+        if offset == EVAL_SEED_OFFSET:
+            best.offer(result.fitness_mean, model.num_timesteps, model, venv)
+        return result
 
     remaining = max(steps - start_steps, 0)
     eval_every = int(eval_every or max(remaining // N_EVALS, 1000))
@@ -161,6 +178,12 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
     if not history or history[-1]["steps"] != model.num_timesteps:
         callback.num_timesteps = model.num_timesteps
         callback.evaluate_now(log=False)
+    last = final = history[-1]
+    swapped = keep_best and best.beats(last["fitness_mean"])
+    if swapped:
+        best.restore(model, venv)
+        final = {"steps": best.steps, **run_eval(REEVAL_SEED_OFFSET).to_dict(),
+                 "wall_s": round(time.perf_counter() - t0, 2), "training_components": {}}
     model.save(out / POLICY_FILE)
     venv.save(str(out / NORMALIZER_FILE))
     save_safe_policy(model, venv, out)  # what the parent loads: tensors and JSON, no pickle
@@ -170,7 +193,6 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
         venv.training = False
         record_video(predict, env_id, out / VIDEO_MP4, env_kwargs=kwargs,
                      normalize_obs=venv.normalize_obs)
-    final = history[-1]
     metrics = {
         "task": task_obj.id if task_obj else None, "env": env_id, "env_kwargs": kwargs,
         "algo": algo, "algo_kwargs": overrides, "seed": seed, "n_envs": n_envs,
@@ -187,7 +209,9 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
         "best_fitness": max((r["fitness_mean"] for r in history
                              if r["fitness_mean"] is not None), default=None),
         "reward_origin": getattr(reward_fn, "origin", repr(reward_fn)),
-        "final": final, "evals": history,
+        "returned": {"from": "best" if swapped else "last", "steps": int(final["steps"]),
+                     "picked_by_fitness": best.fitness if swapped else last["fitness_mean"]},
+        "final": final, "last": last, "evals": history,
     }
     write_text(out / METRICS_JSON, json.dumps(metrics, indent=2, default=_json_default))
     venv.close()

@@ -230,7 +230,8 @@ TRAIN_METRICS = Record({
     "seed": Int(), "steps": Int(), "budget": Int(), "train_wall_s": Num(), "wall_s": Num(),
     "steps_per_s": Num(True), "success_threshold": Num(True), "success": Flag(),
     "first_success_steps": Int(True), "best_fitness": Num(True), "reward_origin": Text(1000),
-    "final": EVAL_RECORD, "evals": ListOf(EVAL_RECORD, 10_000),
+    "returned": Record({"from": Text(10), "steps": Int(), "picked_by_fitness": Num(True)}),
+    "final": EVAL_RECORD, "last": EVAL_RECORD, "evals": ListOf(EVAL_RECORD, 10_000),
 }, required=("final",))
 # One re-evaluated episode (rewardsmith.sandbox.jobs.reevaluate._summarise).
 EPISODE = Record({

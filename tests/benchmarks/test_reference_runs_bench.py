@@ -133,3 +133,22 @@ def test_the_readme_table_of_a_broken_file_warns_instead_of_showing_runs(tmp_pat
 def test_durations_read_as_seconds_minutes_or_hours():
     assert [duration(s) for s in (None, 41.4, 720, 4680, 9000)] == [
         "?", "41 s", "12 min", "78 min", "2.5 h"]
+
+
+def test_a_run_that_returned_its_best_evaluation_says_where_and_what_the_last_scored(tmp_path):
+    path = tmp_path / "reference_runs.json"
+    record_run(path, _record("ant-run", 0, 1.41, returned_from="best", returned_steps=1_600_000,
+                             last_fitness=0.56, threshold=1.0))
+    # an older run recorded before the training returned its best: no such fields, as before
+    record_run(path, _record("ant-run", 1, 0.95))
+    # "last" (the returned policy was the last) reads like a run without the fields
+    record_run(path, _record("hopper-hop", 0, 2.2, returned_from="last", returned_steps=10,
+                             last_fitness=2.2))
+    runs = load_reference_runs(path).runs
+    assert (runs["ant-run"][0].returned_steps, runs["ant-run"][0].last_fitness) == (1_600_000,
+                                                                                    0.56)
+    assert runs["ant-run"][1].returned_steps is None and runs["hopper-hop"][0].last_fitness is None
+    text = markdown(load_reference_runs(path), builtin_tasks())
+    row = next(line for line in text.splitlines() if line.startswith("| ant-run "))
+    assert "| 1.41 (best at 1600k; last 0.56), 0.95 | 1/2 |" in row
+    assert "re-evaluated on 4 new episodes" in text.splitlines()[-1]

@@ -60,3 +60,24 @@ def test_bad_design_settings_are_one_line_and_make_no_run(tmp_path):
         assert "error:" in proc.stderr and message in proc.stderr, proc.stderr
         assert "Traceback" not in proc.stderr
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_train_summary_says_when_the_policy_written_is_the_best_evaluations(tmp_path):
+    from rich.console import Console
+
+    from rewardsmith.cli.train import _print_summary
+
+    final = {"fitness_mean": 0.91, "fitness_std": 0.05, "episode_length": 1000.0,
+             "env_return": 12.0, "component_returns": {}}
+    metrics = {"steps": 2_000_000, "wall_s": 2700.0, "success_threshold": 0.8, "success": True,
+               "first_success_steps": 1_200_000, "final": final,
+               "last": {**final, "fitness_mean": 0.58},
+               "returned": {"from": "best", "steps": 1_800_000, "picked_by_fitness": 0.92}}
+    console = Console(record=True, width=200)
+    _print_summary(console, metrics, tmp_path, "humanoid-stand", None)
+    text = console.export_text()
+    assert "the best evaluation's, at 1,800,000 steps (scored 0.920" in text
+    assert "the last scored 0.580" in text and "0.910" in text
+    console = Console(record=True, width=200)
+    _print_summary(console, {**metrics, "returned": {"from": "last"}}, tmp_path, "x", None)
+    assert "policy written" not in console.export_text()
