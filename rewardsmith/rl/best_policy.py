@@ -13,6 +13,7 @@ maximum is biased upwards), so whoever returns it re-evaluates it on episodes no
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any
 
 
@@ -27,8 +28,10 @@ class BestPolicy:
 
     def offer(self, fitness: float | None, steps: int, model: Any, venv: Any) -> bool:
         """Snapshot ``model``'s policy and ``venv``'s observation statistics when ``fitness``
-        beats every earlier one (ties keep the earlier). Returns whether it did."""
-        if fitness is None or (self.fitness is not None and fitness <= self.fitness):
+        beats every earlier one (ties keep the earlier; no fitness or a non-finite one is never
+        kept). Returns whether it did."""
+        if fitness is None or not math.isfinite(fitness) \
+                or (self.fitness is not None and fitness <= self.fitness):
             return False
         self.fitness, self.steps = float(fitness), int(steps)
         self._weights = {k: v.detach().clone() for k, v in model.policy.state_dict().items()}
@@ -36,8 +39,11 @@ class BestPolicy:
         return True
 
     def beats(self, fitness: float | None) -> bool:
-        """Whether the snapshot scored strictly higher than ``fitness`` (the last evaluation's)."""
-        return self.fitness is not None and (fitness is None or self.fitness > fitness)
+        """Whether the snapshot scored strictly higher than ``fitness`` (the last evaluation's;
+        none or a non-finite one is beaten by any snapshot)."""
+        if self.fitness is None:
+            return False
+        return fitness is None or not math.isfinite(fitness) or self.fitness > fitness
 
     def restore(self, model: Any, venv: Any) -> None:
         """Put the snapshot's weights into ``model`` and its statistics into ``venv``."""

@@ -104,11 +104,14 @@ def test_restore_puts_back_the_weights_and_the_observation_statistics():
     model = PPO("MlpPolicy", venv, n_steps=64, batch_size=32, seed=0, device="cpu")
     keeper = BestPolicy()
     assert keeper.offer(None, 0, model, venv) is False  # no fitness: nothing to compare
+    assert keeper.offer(float("nan"), 0, model, venv) is False and not keeper.beats(None)
     assert keeper.offer(1.0, 64, model, venv) is True
     saved = {k: v.clone() for k, v in model.policy.state_dict().items()}
     saved_mean = venv.obs_rms.mean.copy()
     model.learn(256)
     assert keeper.offer(0.5, 320, model, venv) is False and keeper.beats(0.5)
+    assert keeper.offer(float("inf"), 320, model, venv) is False
+    assert keeper.beats(float("nan")) and keeper.beats(None)
     assert not np.array_equal(venv.obs_rms.mean, saved_mean)
     keeper.restore(model, venv)
     assert all(torch.equal(saved[k], v) for k, v in model.policy.state_dict().items())
