@@ -81,17 +81,16 @@ def dummy_vec_seconds(env_id: str, kwargs: dict, n_envs: int, steps: int) -> flo
 
 
 def _training_stack(task: Any, n_envs: int, gamma: float) -> Any:
-    """The env stack of :func:`rewardsmith.rl.training.train`, built the same way."""
-    from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
+    """The env stack of :func:`rewardsmith.rl.training.train`, built by the same helper."""
+    from stable_baselines3.common.vec_env import VecNormalize
 
     from rewardsmith.rl.hyperparams import NORMALIZE
-    from rewardsmith.rl.make_env import make_vec_env
     from rewardsmith.rl.reward_program import load_reward
-    from rewardsmith.rl.wrappers import VecRewardWrapper
+    from rewardsmith.rl.training import reward_env_stack
 
-    base = VecRewardWrapper(make_vec_env(task.env_id, n_envs, 0, task.env_kwargs),
-                            load_reward(task.reference_reward_path), fitness_fn=task.fitness)
-    return VecNormalize(VecMonitor(base), gamma=gamma, **NORMALIZE)
+    _, monitored = reward_env_stack(task.env_id, n_envs, 0, task.env_kwargs,
+                                    load_reward(task.reference_reward_path), task.fitness)
+    return VecNormalize(monitored, gamma=gamma, **NORMALIZE)
 
 
 def stack_seconds(task: Any, n_envs: int, params: dict, steps: int) -> float:

@@ -55,6 +55,18 @@ class TrainResult:
         return bool(self.metrics.get("success"))
 
 
+def reward_env_stack(env_id: str, n_envs: int, seed: int, env_kwargs: dict[str, Any],
+                     reward_fn: Any, fitness_fn: Any = None) -> tuple[VecRewardWrapper, Any]:
+    """The vector env a training steps, before normalisation: ``n_envs`` envs whose reward is
+    ``reward_fn`` (fitness measured beside it), under ``VecMonitor``. Returns the reward
+    wrapper (its component log) and the monitor (what ``VecNormalize`` wraps)."""
+    from stable_baselines3.common.vec_env import VecMonitor
+
+    base = VecRewardWrapper(make_vec_env(env_id, n_envs, seed, env_kwargs), reward_fn,
+                            fitness_fn=fitness_fn)
+    return base, VecMonitor(base)  # outside the reward: SB3's ep_rew_mean is the designed return
+
+
 def _resolve_reward(reward: Any, task: Any) -> Any:
     if reward is None:
         if task is None:
@@ -110,7 +122,7 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
             without a fitness always gets the last).
     """
     import torch
-    from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
+    from stable_baselines3.common.vec_env import VecNormalize
 
     torch.set_num_threads(1)
     task_obj = get_task(task) if isinstance(task, str) else task
@@ -127,9 +139,7 @@ def train(*, task: str | Any | None = None, env: str | None = None, reward: Any 
     fitness_fn = task_obj.fitness if task_obj else None
     threshold = task_obj.success_threshold if task_obj else None
 
-    base = VecRewardWrapper(make_vec_env(env_id, n_envs, seed, kwargs), reward_fn,
-                            fitness_fn=fitness_fn)
-    monitored = VecMonitor(base)  # outside the reward: SB3's ep_rew_mean is the designed return
+    base, monitored = reward_env_stack(env_id, n_envs, seed, kwargs, reward_fn, fitness_fn)
     if init_from is not None:  # runs in the sandbox worker too: the files are pickles
         model, venv = load_for_training(init_from, monitored, algo)
         start_steps = int(model.num_timesteps)
