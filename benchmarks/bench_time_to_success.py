@@ -137,13 +137,13 @@ ARMS = {
     # range is -150..0 deg, the foot going back), so getting the foot ahead of the body, which a
     # hop backwards pushes off from, takes leaning the torso back
     "hopper_lean1": {"Hopper-v5": {}, "env_kwargs": {"healthy_angle_range": [-1.0, 1.0]}},
-    # Humanoid's settings with the policy observing positions and velocities only (45 values):
-    # Humanoid-v5 also appends the bodies' inertias, centre-of-mass velocities, actuator forces
-    # and contact forces (348 in all); after Ant, a probe of whether they slow Humanoid too
     # Humanoid's discount from rl-zoo3's 0.95 to SB3's default 0.99: at 0.95 a return looks
     # about 20 steps (0.3 s) ahead, shorter than a fall takes; humanoid-stand's reference
     # learns to stand but falls in some episodes (README, #12)
     "humanoid_gamma099": {"Humanoid-v5": {"gamma": 0.99}},
+    # Humanoid's settings with the policy observing positions and velocities only (45 values):
+    # Humanoid-v5 also appends the bodies' inertias, centre-of-mass velocities, actuator forces
+    # and contact forces (348 in all); after Ant, a probe of whether they slow Humanoid too
     "humanoid_lean": {"Humanoid-v5": {},
                       "env_kwargs": {"include_cinert_in_observation": False,
                                      "include_cvel_in_observation": False,
