@@ -11,13 +11,18 @@ The alive bonus stays at 1, unlike the hoppers' 0.1: it pays as much as running 
 threshold's 1 m/s, the hopper's stand-still case, but here a bonus of 0.1 learned slower (seed
 0, 16 envs, the policy observing no contact forces: 0.59 m/s after 2M steps, against 1.02 at
 900k with 1; README, #12).
+
+The bonus is paid only while the torso is right side up. Ant-v5 ends an episode on the torso's
+height alone (0.2-1.0 m), and an ant on its back rests at 0.27 m, so it goes on, and a bonus for
+every step paid for lying there: with it, the returned policies of seeds 0 and 1 ended 5 of 12
+and 3 of 8 new episodes on their backs after 2M steps (README, #12).
 """
 import numpy as np
 
 
 def compute_reward(state, action, next_state):
     forward = next_state.torso_velocity[:, 0]
-    alive = np.ones_like(forward)
+    alive = (next_state.torso_up > 0.0).astype(forward.dtype)
     action_cost = -0.05 * np.sum(action ** 2, axis=1)
     return forward + alive + action_cost, {"forward": forward, "alive": alive,
                                            "action_cost": action_cost}
