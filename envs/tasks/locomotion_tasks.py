@@ -14,12 +14,19 @@ from rewardsmith.envs.exploration import WIDE_NOISE
 from rewardsmith.envs.tasks import Task
 
 
+def _right_side_up(next_state):
+    # Moving on its back is not running or walking: an ant or a cheetah that flips goes on
+    # (neither env ends an episode for it), and its steps upside down count as standing still.
+    # Walker2d and Hopper end the episode long before (a lean of 1 rad at most).
+    return next_state.torso_up > 0.0
+
+
 def _forward_speed(state, action, next_state):
-    return next_state.torso_velocity[:, 0]
+    return next_state.torso_velocity[:, 0] * _right_side_up(next_state)
 
 
 def _backward_speed(state, action, next_state):
-    return -next_state.torso_velocity[:, 0]
+    return -next_state.torso_velocity[:, 0] * _right_side_up(next_state)
 
 
 def _backflip_rate(state, action, next_state):
@@ -101,9 +108,11 @@ TASKS = [
          _balanced, "fraction of the 1000-step horizon with |pole angle| < 0.2 rad", 0.95,
          50_000),
     Task("cheetah-run", "make the half cheetah run forward as fast as possible", "HalfCheetah-v5",
-         _forward_speed, "mean forward speed over the episode (m/s)", 3.0, 300_000),
+         _forward_speed, "mean forward speed over the episode, right side up (m/s)", 3.0,
+         300_000),
     Task("cheetah-run-backwards", "make the half cheetah run backwards", "HalfCheetah-v5",
-         _backward_speed, "mean backward speed over the episode (m/s)", 2.0, 300_000),
+         _backward_speed, "mean backward speed over the episode, right side up (m/s)", 2.0,
+         300_000),
     Task("cheetah-flip", "make the half cheetah do backflips", "HalfCheetah-v5", _backflip_rate,
          "mean backward pitch rate over the episode (rad/s)", 3.0, _FLIP_STEPS,
          algo_kwargs=WIDE_NOISE),
@@ -118,7 +127,8 @@ TASKS = [
     Task("walker-walk-backwards", "make the walker walk backwards", "Walker2d-v5",
          _backward_speed, "mean backward speed over the 1000-step horizon (m/s)", 0.8, 1_000_000),
     Task("ant-run", "make the ant run forward", "Ant-v5", _forward_speed,
-         "mean forward speed over the 1000-step horizon (m/s)", 1.0, 2_000_000,
+         "mean forward speed over the 1000-step horizon, right side up (m/s; on its back counts "
+         "as standing still)", 1.0, 2_000_000,
          env_kwargs=observation_kwargs("Ant-v5")),
     Task("humanoid-stand", "make the humanoid stand upright", "Humanoid-v5", _standing,
          "fraction of the horizon with the torso above 1.2 m and upright (torso_up > 0.9)", 0.8,

@@ -429,6 +429,30 @@ def test_speed_fitness_is_the_torso_speed_in_the_direction_the_task_names(task_i
         poser.env.close()
 
 
+@pytest.mark.parametrize("task_id", list(SPEED_TASKS))
+def test_speed_on_its_back_counts_as_standing_still(task_id):
+    poser = Poser(task_id)
+    try:
+        poser.data.qvel[:] = 0.0
+        poser.data.qvel[0] = 2.5 * SPEED_TASKS[task_id]  # the way the task names, fast
+        if poser.model.jnt_type[0] == mujoco.mjtJoint.mjJNT_FREE:
+            poser.data.qpos[3:7] = [0.0, 1.0, 0.0, 0.0]  # half a turn about x: legs up
+        else:
+            poser.data.qpos[2] = np.pi  # rooty: half a turn about y
+        mujoco.mj_forward(poser.model, poser.data)
+        assert poser.state().torso_up[0] < -0.99
+        assert poser.fitness(task_id) == 0.0
+        tipped = np.pi / 3  # 60 degrees off upright, on its feet still
+        if poser.model.jnt_type[0] == mujoco.mjtJoint.mjJNT_FREE:
+            poser.data.qpos[3:7] = [np.cos(tipped / 2), np.sin(tipped / 2), 0.0, 0.0]
+        else:
+            poser.data.qpos[2] = tipped
+        mujoco.mj_forward(poser.model, poser.data)
+        assert poser.fitness(task_id) == pytest.approx(2.5, abs=1e-12)
+    finally:
+        poser.env.close()
+
+
 @pytest.mark.parametrize("pitch_rate", [-3.0, 2.0])
 def test_flip_fitness_is_positive_only_when_the_nose_turns_up_and_over_backwards(pitch_rate):
     poser = Poser("cheetah-flip")
