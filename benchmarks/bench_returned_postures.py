@@ -3,8 +3,12 @@
 A task's fitness averages over the episodes an evaluation happens to draw; this rolls a
 training's returned policy out on new episodes and says, for each, how it ended: its length,
 whether the env ended it, the torso's height and its up axis (1 upright, -1 upside down) at the
-last step, and its forward speed over the horizon. For bodies with a free root joint (Ant,
-Humanoid), whose ``qpos`` starts with the torso's position and orientation.
+last step, and its forward speed over the horizon (on its back included). For bodies with a free
+root joint (Ant, Humanoid), whose ``qpos`` starts with the torso's position and orientation.
+Each episode's task fitness too, read from the same steps through the env's description (the
+sum of the per-step fitness over the horizon, as an evaluation scores it; the README's task table
+uses 4 episodes). The env's dynamics are chaotic enough that the same seed through the package's
+vectorised evaluation gives other trajectories, so this loop scores its own episodes.
 
     python benchmarks/bench_returned_postures.py --task ant-run --runs /tmp/refruns --seeds 0 1
 
@@ -33,28 +37,38 @@ def _up(quat: np.ndarray) -> float:
     return float(1.0 - 2.0 * (quat[1] ** 2 + quat[2] ** 2))
 
 
-def roll_out(folder: Path, env_id: str, env_kwargs: dict, episodes: int) -> list[dict]:
+def roll_out(folder: Path, task, episodes: int) -> list[dict]:
     """Each new episode of the policy in ``folder``: how long, how it ended, where the torso was."""
     import gymnasium as gym
 
+    from rewardsmith.envs.registry import get_description
     from rewardsmith.rl.policy import load_policy
 
+    env_id, env_kwargs = task.env_id, dict(task.env_kwargs)
     policy = load_policy(folder, env_id, env_kwargs)
+    description = get_description(env_id)
+
+    def state(data):
+        return description.state_from_snapshots(description.snapshot(data)[None])
+
     rows = []
     for episode in range(episodes):
         env = gym.make(env_id, **env_kwargs)
         obs, _ = env.reset(seed=FIRST_SEED + episode)
         data, dt = env.unwrapped.data, env.unwrapped.dt
         x0, horizon = float(data.qpos[0]), env.spec.max_episode_steps
-        steps, terminated, truncated = 0, False, False
+        steps, terminated, truncated, fitness = 0, False, False, 0.0
         while not (terminated or truncated):
-            obs, _, terminated, truncated, _ = env.step(policy.predict(obs[None])[0])
+            before, action = state(data), policy.predict(obs[None])
+            obs, _, terminated, truncated, _ = env.step(action[0])
+            fitness += float(np.asarray(task.fitness(before, action, state(data)))[0])
             steps += 1
         rows.append({"episode": episode, "length": steps, "ended_by_env": bool(terminated),
                      "torso_height": round(float(data.qpos[2]), 3),
                      "torso_up": round(_up(data.qpos[3:7]), 3),
                      "on_its_back": _up(data.qpos[3:7]) < 0.0,
-                     "speed_over_horizon": round((float(data.qpos[0]) - x0) / (horizon * dt), 3)})
+                     "speed_over_horizon": round((float(data.qpos[0]) - x0) / (horizon * dt), 3),
+                     "fitness": fitness / horizon})
         env.close()
     return rows
 
@@ -78,16 +92,19 @@ def main(argv: list[str] | None = None) -> int:
         if not (folder / "policy.zip").exists():
             raise SystemExit(f"error: no policy in {folder}; train it with "
                              f"bench_reference_runs.py --out {args.runs}")
-        per_seed[seed] = roll_out(folder, task.env_id, dict(task.env_kwargs), args.episodes)
+        per_seed[seed] = roll_out(folder, task, args.episodes)
     columns = ["seed", "episodes", "on its back", "ended by the env", "mean speed (m/s)",
-               "mean speed, upright episodes (m/s)"]
+               "mean speed, upright episodes (m/s)", "task fitness (mean)",
+               f"episodes at the threshold ({task.success_threshold:g})"]
     rows = []
     for seed, episodes in per_seed.items():
         upright = [r["speed_over_horizon"] for r in episodes if not r["on_its_back"]]
         rows.append([seed, len(episodes), sum(r["on_its_back"] for r in episodes),
                      sum(r["ended_by_env"] for r in episodes),
                      float(np.mean([r["speed_over_horizon"] for r in episodes])),
-                     float(np.mean(upright)) if upright else None])
+                     float(np.mean(upright)) if upright else None,
+                     float(np.mean([r["fitness"] for r in episodes])),
+                     sum(r["fitness"] >= task.success_threshold for r in episodes)])
     name = f"postures_{args.task}" + (f"_{args.name}" if args.name else "")
     path = report(name, f"{args.task}: returned policies on {args.episodes} new episodes each",
                   columns, rows, {"task": args.task, "runs": str(args.runs),

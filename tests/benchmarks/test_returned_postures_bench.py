@@ -51,9 +51,15 @@ def test_each_new_episode_of_a_returned_policy_is_described(tmp_path, monkeypatc
         assert e["ended_by_env"] == (e["length"] < horizon)
         assert e["on_its_back"] == (e["torso_up"] < 0)
         assert np.isfinite(e["speed_over_horizon"])
+        # right side up the whole episode, the fitness is about the distance over the horizon
+        if e["torso_up"] > 0.5 and not e["ended_by_env"]:
+            assert e["fitness"] == pytest.approx(e["speed_over_horizon"], abs=0.05)
     [row] = data["rows"]
     assert row[:4] == [0, 2, sum(e["on_its_back"] for e in episodes),
                        sum(e["ended_by_env"] for e in episodes)]
+    fitness = [e["fitness"] for e in episodes]
+    assert row[6] == pytest.approx(np.mean(fitness))
+    assert row[7] == sum(f >= 1.0 for f in fitness)
     assert data["summary"]["task"] == "ant-run" and get_task("ant-run").env_id == "Ant-v5"
 
 

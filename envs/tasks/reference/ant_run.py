@@ -12,17 +12,19 @@ threshold's 1 m/s, the hopper's stand-still case, but here a bonus of 0.1 learne
 0, 16 envs, the policy observing no contact forces: 0.59 m/s after 2M steps, against 1.02 at
 900k with 1; README, #12).
 
-The bonus is paid only while the torso is right side up. Ant-v5 ends an episode on the torso's
-height alone (0.2-1.0 m), and an ant on its back rests at 0.27 m, so it goes on, and a bonus for
-every step paid for lying there: with it, the returned policies of seeds 0 and 1 ended 5 of 12
-and 3 of 8 new episodes on their backs after 2M steps (README, #12).
+The bonus is paid on the back too. Ant-v5 ends an episode on the torso's height alone, and an
+ant on its back rests at 0.27 m, so it goes on; paying the bonus only while right side up was
+tried and dropped: on 12 new episodes per seed, seeds 0-3, its returned policies averaged 0.92,
+1.56, 1.69 and 1.02 m/s (28 of 48 episodes at 1 m/s) against 1.19, 1.51, 1.97 and 2.09 (38 of
+48) with it, and more of their episodes ended by the torso passing 1.0 m (22 against 4; README,
+#12). The task's fitness counts steps on the back as standing still either way.
 """
 import numpy as np
 
 
 def compute_reward(state, action, next_state):
     forward = next_state.torso_velocity[:, 0]
-    alive = (next_state.torso_up > 0.0).astype(forward.dtype)
+    alive = np.ones_like(forward)
     action_cost = -0.05 * np.sum(action ** 2, axis=1)
     return forward + alive + action_cost, {"forward": forward, "alive": alive,
                                            "action_cost": action_cost}
