@@ -46,9 +46,9 @@ def fitness(state: Any, action: np.ndarray, next_state: Any) -> np.ndarray:
 
 
 def honest_rollout(steps: int = STEPS) -> dict[str, np.ndarray]:
-    """Per env and step: the fitness above and the env's reward, read from MjData directly."""
+    """Per env and step: the fitness above, cheetah-run's and the env's reward, from MjData."""
     out = {"fitness": np.zeros((N_ENVS, steps)), "env_reward": np.zeros((N_ENVS, steps)),
-           "forward": np.zeros((N_ENVS, steps))}
+           "run": np.zeros((N_ENVS, steps))}
     for i in range(N_ENVS):
         env = gym.make(ENV, max_episode_steps=steps)
         env.reset(seed=SEED + i)
@@ -60,7 +60,8 @@ def honest_rollout(steps: int = STEPS) -> dict[str, np.ndarray]:
             height_before = data.xpos[torso, 2]
             _, reward, _, _, _ = env.step(ACTIONS[t, i])
             forward = data.qvel[0]  # rootx velocity: the planar torso's forward speed
-            out["forward"][i, t] = forward
+            # cheetah-run counts the speed only right side up (rooty within a quarter turn)
+            out["run"][i, t] = forward if np.cos(data.qpos[2]) > 0.0 else 0.0
             out["fitness"][i, t] = (forward + 0.5 * height_before + 0.1 * data.qpos[bthigh]
                                     + 0.1 * data.xpos[ffoot, 2]
                                     - 0.01 * np.sum(ACTIONS[t, i] ** 2))
@@ -294,8 +295,8 @@ def test_every_attack_at_once_leaves_the_rollout_loop_honest(honest):
     horizon = get_description(ENV).horizon
     for i, episode in enumerate(episodes):
         assert episode.length == STEPS and episode.ended == "time_limit"
-        assert episode.step_fitness == pytest.approx(honest["forward"][i], rel=1e-12, abs=1e-12)
-        assert episode.fitness == pytest.approx(honest["forward"][i].sum() / horizon, rel=1e-12)
+        assert episode.step_fitness == pytest.approx(honest["run"][i], rel=1e-12, abs=1e-12)
+        assert episode.fitness == pytest.approx(honest["run"][i].sum() / horizon, rel=1e-12)
         assert np.array_equal(episode.env_rewards, honest["env_reward"][i].astype(np.float32))
     assert memory["refused"] > 0 and memory["accepted"] > 0
 

@@ -16,8 +16,9 @@ The bonus is paid on the back too. Ant-v5 ends an episode on the torso's height 
 ant on its back rests at 0.27 m, so it goes on; paying the bonus only while right side up was
 tried and dropped: on 12 new episodes per seed, seeds 0-3, its returned policies averaged 0.92,
 1.56, 1.69 and 1.02 m/s (28 of 48 episodes at 1 m/s) against 1.19, 1.51, 1.97 and 2.09 (38 of
-48) with it, and more of their episodes ended by the torso passing 1.0 m (22 against 4; README,
-#12). The task's fitness counts steps on the back as standing still either way.
+48) with the bonus on every step, and more of their episodes ended by the torso passing 1.0 m
+(22 against 4; README, #12). The task's fitness counts steps on the back as standing still
+either way.
 """
 import numpy as np
 
