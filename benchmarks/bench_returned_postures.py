@@ -3,8 +3,8 @@
 A task's fitness averages over the episodes an evaluation happens to draw; this rolls a
 training's returned policy out on new episodes and says, for each, how it ended: its length,
 whether the env ended it, the torso's height and its up axis (1 upright, -1 upside down) at the
-last step, and its forward speed over the horizon (on its back included). For bodies with a free
-root joint (Ant, Humanoid), whose ``qpos`` starts with the torso's position and orientation.
+last step (the env's named state: ``torso_height``, ``torso_up``), and its forward speed over
+the horizon (the root's x, on its back included).
 Each episode's task fitness too, read from the same steps through the env's description (the
 sum of the per-step fitness over the horizon, as an evaluation scores it; the README's task table
 uses 4 episodes). The env's dynamics are chaotic enough that the same seed through the package's
@@ -30,11 +30,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import git_state, report  # noqa: E402 (after the path set-up)
 
 FIRST_SEED = 20_000  # away from training's seeds and the evaluations' 10,000
-
-
-def _up(quat: np.ndarray) -> float:
-    """z component of the body's up axis, from a (w, x, y, z) quaternion."""
-    return float(1.0 - 2.0 * (quat[1] ** 2 + quat[2] ** 2))
 
 
 def roll_out(folder: Path, task, episodes: int) -> list[dict]:
@@ -63,10 +58,11 @@ def roll_out(folder: Path, task, episodes: int) -> list[dict]:
             obs, _, terminated, truncated, _ = env.step(action[0])
             fitness += float(np.asarray(task.fitness(before, action, state(data)))[0])
             steps += 1
+        end = state(data)
+        up = float(end.torso_up[0])
         rows.append({"episode": episode, "length": steps, "ended_by_env": bool(terminated),
-                     "torso_height": round(float(data.qpos[2]), 3),
-                     "torso_up": round(_up(data.qpos[3:7]), 3),
-                     "on_its_back": _up(data.qpos[3:7]) < 0.0,
+                     "torso_height": round(float(end.torso_height[0]), 3),
+                     "torso_up": round(up, 3), "on_its_back": up < 0.0,
                      "speed_over_horizon": round((float(data.qpos[0]) - x0) / (horizon * dt), 3),
                      "fitness": fitness / horizon})
         env.close()
