@@ -20,7 +20,8 @@ from rewardsmith.cli._console import console, safe, writable_folder
 from rewardsmith.errors import CorruptRunFile, RewardsmithError
 from rewardsmith.evaluator.halving import DEFAULT_RUNGS_TEXT
 from rewardsmith.plain_text import plain_text
-from rewardsmith.results.inspect import inspect_run, open_run, read_root
+from rewardsmith.results.inspect import inspect_run
+from rewardsmith.results.run_root import open_run, read_root
 from rewardsmith.run_dir import RunDir
 
 

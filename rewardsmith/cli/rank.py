@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from rewardsmith.cli._console import console, safe
 from rewardsmith.errors import CorruptRunFile, RewardsmithError, describe_validation_error
-from rewardsmith.results.inspect import open_run
+from rewardsmith.results.run_root import open_run
 from rewardsmith.safe_files import read_json
 
 

@@ -9,7 +9,7 @@ import typer
 
 from rewardsmith.cli._console import console
 from rewardsmith.cli.design import _events, _print_result, _say, check_resumable
-from rewardsmith.results.inspect import open_run
+from rewardsmith.results.run_root import open_run
 
 
 def refine_cli(

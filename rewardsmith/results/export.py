@@ -61,7 +61,7 @@ def export_run(path: str | Path, out_file: str | Path | None = None) -> Path:
         RewardsmithError: not a run directory, or the run has no best reward yet.
     """
     from rewardsmith.envs.registry import get_task
-    from rewardsmith.results.inspect import open_run
+    from rewardsmith.results.run_root import open_run
 
     run = open_run(path)
     config = (read_json(run.run_json) or {}).get("config", {})
