@@ -128,7 +128,10 @@ TASKS = [
          1_000_000),
     Task("hopper-hop-backwards", "make the hopper hop backwards", "Hopper-v5", _backward_speed,
          "mean backward speed over the 1000-step horizon (m/s)", 0.8, 1_000_000,
-         env_kwargs=_LEANING_BACK),
+         env_kwargs=_LEANING_BACK,
+         env_note="this task runs Hopper-v5 with healthy_angle_range=(-1.0, 1.0): an episode "
+                  "ends early when |torso_pitch| > 1.0 rad (not the default 0.2 rad), "
+                  "torso_height < 0.7 m, or a joint angle or velocity leaves [-100, 100]"),
     Task("walker-walk", "make the walker walk forward", "Walker2d-v5", _forward_speed,
          "mean forward speed over the 1000-step horizon (m/s)", 1.0, 1_000_000),
     Task("walker-walk-backwards", "make the walker walk backwards", "Walker2d-v5",
@@ -136,14 +139,20 @@ TASKS = [
     Task("ant-run", "make the ant run forward", "Ant-v5", _forward_speed,
          "mean forward speed over the 1000-step horizon, right side up (m/s; on its back counts "
          "as standing still)", 1.0, 2_000_000,
-         env_kwargs={**observation_kwargs("Ant-v5"), **_FLIP_ENDS_THE_EPISODE}),
+         env_kwargs={**observation_kwargs("Ant-v5"), **_FLIP_ENDS_THE_EPISODE},
+         env_note="this task runs Ant-v5 with healthy_z_range=(0.31, 1.0): an episode ends "
+                  "early when torso_height leaves [0.31, 1.0] m (the default floor is 0.2 m); an "
+                  "ant on its back rests at 0.27 m, so a flip ends the episode"),
     Task("humanoid-stand", "make the humanoid stand upright", "Humanoid-v5", _standing,
          "fraction of the horizon with the torso above 1.2 m and upright (torso_up > 0.9)", 0.8,
          2_000_000, env_kwargs=_ON_FEET),
     Task("humanoid-kneel", "make the humanoid kneel", "Humanoid-v5", _kneeling,
          "fraction of the horizon with both shins (the knees) on the floor, the torso upright "
          "(torso_up > 0.8) and nothing but legs (thighs, shins, feet) touching the floor: no "
-         "hands, arms, chest, waist or pelvis", 0.5, 2_000_000, env_kwargs=_ON_THE_KNEES),
+         "hands, arms, chest, waist or pelvis", 0.5, 2_000_000, env_kwargs=_ON_THE_KNEES,
+         env_note="this task runs Humanoid-v5 with healthy_z_range=(0.49, 2.0): an episode ends "
+                  "early when torso_height leaves [0.49, 2.0] m (knee height, not the default "
+                  "1.0 m), so kneeling goes on and a fall to the floor ends it"),
     Task("humanoid-raise-arms", "make the humanoid raise both arms above its head",
          "Humanoid-v5", _arms_raised,
          "fraction of the horizon standing (torso above 1.1 m, torso_up > 0.8) with the centres "

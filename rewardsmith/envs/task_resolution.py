@@ -90,8 +90,9 @@ class ResolvedTask:
         intent: the text as read by :func:`~rewardsmith.envs.intent.parse_task`, with the env's
             description (named joints and bodies filled in); what a written fitness follows.
         matches: every built-in task on the env that was considered, with its reason.
-        env_kwargs_reason: why ``env_kwargs`` differ from the env's defaults when no built-in
-            task matched (one sentence, also in ``notes``); empty otherwise.
+        env_kwargs_reason: how episodes run where ``env_kwargs`` change the env's early
+            termination (one sentence, also in ``notes``; the designer sees it): the request's
+            own settings, or a built-in task's :attr:`~rewardsmith.envs.tasks.Task.env_note`.
         algo_kwargs: overrides of the env's tuned training settings the behaviour needs (the
             built-in task's, or the request's own: :mod:`rewardsmith.envs.exploration`); why
             is in ``notes``.
@@ -279,7 +280,8 @@ def resolve_task(text: str | None, env: str | None = None, task: str | None = No
         intent = parse_task(text or builtin.text, _description(builtin.env_id))
         return ResolvedTask(text or builtin.text, builtin.env_id, dict(builtin.env_kwargs),
                             builtin, (f"task {builtin.id} on {builtin.env_id}",
-                                      *_exploration_note(builtin)), intent,
+                                      *_exploration_note(builtin), *_env_note(builtin)), intent,
+                            env_kwargs_reason=builtin.env_note,
                             algo_kwargs=dict(builtin.algo_kwargs))
     if not text:
         raise RewardsmithError("say what you want (a TEXT argument) or give --task TASK")
@@ -297,9 +299,9 @@ def resolve_task(text: str | None, env: str | None = None, task: str | None = No
         notes.append(f"scoring candidates with the fitness of built-in task {builtin.id} "
                      f"({builtin.fitness_doc}): it measures what the text asks; the designer "
                      f"never sees it")
-        notes += _exploration_note(builtin)
+        notes += _exploration_note(builtin) + _env_note(builtin)
         return ResolvedTask(text, env, dict(builtin.env_kwargs), builtin, tuple(notes), intent,
-                            tuple(matches), algo_kwargs=dict(builtin.algo_kwargs))
+                            tuple(matches), builtin.env_note, dict(builtin.algo_kwargs))
     if matches and not intent.behaviours:
         measured = ", ".join(f"{m.task.id}" for m in matches)
         notes.append(f"{NO_FITNESS_NOTE}: it names no behaviour the parser knows "
@@ -315,6 +317,11 @@ def resolve_task(text: str | None, env: str | None = None, task: str | None = No
     notes += [why for why in (settings.reason, exploration.reason) if why]
     return ResolvedTask(text, env, dict(settings.kwargs), None, tuple(notes), intent,
                         tuple(matches), settings.reason, exploration.algo_kwargs)
+
+
+def _env_note(builtin: Any) -> list[str]:
+    """How episodes run on a built-in task whose settings change the env's early termination."""
+    return [builtin.env_note] if builtin.env_note else []
 
 
 def _exploration_note(builtin: Any) -> list[str]:

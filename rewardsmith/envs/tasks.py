@@ -39,6 +39,9 @@ class Task:
         reference_reward: file name under ``envs/tasks/reference/`` (the "human expert" reward).
         fitness_source: for a written task (:func:`written_task`), the ``fitness.py`` text; its
             ``fitness`` is then None outside the sandbox (the code runs only in the worker).
+        env_note: how episodes run on this task where ``env_kwargs`` change when the env ends
+            one (one sentence). The env's description states the defaults, so without it the
+            designer would be told the wrong rule; it gets this as a request's own settings.
     """
 
     id: str
@@ -52,6 +55,7 @@ class Task:
     reference_reward: str = ""
     algo_kwargs: dict[str, Any] = field(default_factory=dict)
     fitness_source: str | None = None
+    env_note: str = ""
 
     @property
     def is_written(self) -> bool:

@@ -163,7 +163,7 @@ MATCHING_TABLE = [
     ("make the cheetah run forward slowly", None, {}, "asks for a slow pace"),
     ("make the hopper hop backwards at 0.5 m/s", None, LEANING_BACK, "asks for 0.5 m/s"),
     ("make the half cheetah sprint forward as fast as it can", "cheetah-run", {}, "measures"),
-    ("make the ant run forward quickly", "ant-run", {}, "measures"),
+    ("make the ant run forward quickly", "ant-run", {"healthy_z_range": [0.31, 1.0]}, "measures"),
     # directions
     ("make the ant walk backwards", None, {}, "measures moving forward"),
     ("make the walker walk to the right", None, {}, "asks for moving to the right"),
@@ -308,10 +308,11 @@ def test_the_kneeling_heights_above_are_the_constructed_poses():
         humanoid.env.close()
 
 
-def test_a_match_keeps_the_tasks_own_env_kwargs_and_gives_no_settings_reason():
+def test_a_match_keeps_the_tasks_own_env_kwargs_and_gives_the_tasks_note_as_its_reason():
     resolved = resolve_task("make the humanoid kneel down on both knees")
-    assert resolved.env_kwargs == get_task("humanoid-kneel").env_kwargs
-    assert resolved.env_kwargs_reason == ""
+    kneel = get_task("humanoid-kneel")
+    assert resolved.env_kwargs == kneel.env_kwargs
+    assert resolved.env_kwargs_reason == kneel.env_note  # the task's, not a request's settings
 
 
 def test_explain_matches_gives_every_task_on_the_env_a_reason():
@@ -335,3 +336,25 @@ def test_a_run_keeps_the_tuned_training_settings():
     resolved = resolve_task("make the half cheetah run forward as fast as possible")
     assert resolved.algo_kwargs == {}
     assert not any("action noise" in note for note in resolved.notes)
+
+
+_TERMINATION_KWARGS = ("terminate_when_unhealthy", "healthy_z_range", "healthy_angle_range")
+
+
+@pytest.mark.parametrize("task", all_tasks(), ids=lambda t: t.id)
+def test_a_task_that_changes_when_episodes_end_says_so_to_the_designer(task):
+    # The env's description states the default rule; a task that moves it (kneeling's knee
+    # height, the ant's flip, the hopper's backward lean) must say how, or the designer is told
+    # the wrong rule. Each changed setting is named with its value, as the env gets it.
+    changed = {k: v for k, v in task.env_kwargs.items() if k in _TERMINATION_KWARGS}
+    resolved = resolve_task(task.text)
+    if not changed:
+        assert task.env_note == "" and resolved.env_kwargs_reason == ""
+        return
+    for kwarg, value in changed.items():
+        written = f"({', '.join(map(str, value))})" if isinstance(value, list) else str(value)
+        assert f"{kwarg}={written}" in task.env_note, (kwarg, task.env_note)
+    assert resolved.env_kwargs_reason == task.env_note
+    assert task.env_note in resolved.notes
+    by_id = resolve_task(None, task=task.id)
+    assert by_id.env_kwargs_reason == task.env_note and task.env_note in by_id.notes
