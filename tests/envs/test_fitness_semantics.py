@@ -453,6 +453,36 @@ def test_speed_on_its_back_counts_as_standing_still(task_id):
         poser.env.close()
 
 
+def _ant_run_ends(quat: list[float], steps: int = 300) -> tuple[bool, float]:
+    """Let ant-run's own env (its settings) fall from 0.8 m in orientation ``quat`` with the
+    motors off: whether the env ended the episode, and the torso's up axis where it stopped."""
+    task = get_task("ant-run")
+    env = gym.make(task.env_id, **task.env_kwargs)
+    try:
+        env.reset(seed=0)
+        unwrapped = env.unwrapped
+        qpos, qvel = unwrapped.data.qpos.copy(), np.zeros(unwrapped.model.nv)
+        qpos[2], qpos[3:7] = 0.8, quat
+        unwrapped.set_state(qpos, qvel)
+        for _ in range(steps):
+            _, _, terminated, _, _ = env.step(np.zeros(env.action_space.shape))
+            if terminated:
+                break
+        up = get_description(task.env_id).state_from_snapshots(
+            get_description(task.env_id).snapshot(unwrapped.data)[None]).torso_up[0]
+        return terminated, float(up)
+    finally:
+        env.close()
+
+
+def test_ant_run_ends_the_episode_on_a_flip_and_not_on_slack_legs():
+    # On its back the ant rests at 0.27 m, above Ant-v5's own 0.2 m floor; ant-run's 0.31 m
+    # ends that episode. Right side up with the motors off it sinks to 0.38 m and goes on.
+    assert _ant_run_ends([0.0, 1.0, 0.0, 0.0]) == (True, pytest.approx(-1.0, abs=0.2))
+    ended, up = _ant_run_ends([1.0, 0.0, 0.0, 0.0])
+    assert not ended and up > 0.9
+
+
 @pytest.mark.parametrize("pitch_rate", [-3.0, 2.0])
 def test_flip_fitness_is_positive_only_when_the_nose_turns_up_and_over_backwards(pitch_rate):
     poser = Poser("cheetah-flip")
