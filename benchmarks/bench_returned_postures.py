@@ -53,12 +53,13 @@ def roll_out(folder: Path, task, episodes: int) -> list[dict]:
         data, dt = env.unwrapped.data, env.unwrapped.dt
         x0, horizon = float(data.qpos[0]), env.spec.max_episode_steps
         steps, terminated, truncated, fitness = 0, False, False, 0.0
-        while not (terminated or truncated):
-            before, action = state(data), policy.predict(obs[None])
-            obs, _, terminated, truncated, _ = env.step(action[0])
-            fitness += float(np.asarray(task.fitness(before, action, state(data)))[0])
-            steps += 1
         end = state(data)
+        while not (terminated or truncated):
+            before, action = end, policy.predict(obs[None])
+            obs, _, terminated, truncated, _ = env.step(action[0])
+            end = state(data)  # this step's next state is the next step's state
+            fitness += float(np.asarray(task.fitness(before, action, end))[0])
+            steps += 1
         up = float(end.torso_up[0])
         rows.append({"episode": episode, "length": steps, "ended_by_env": bool(terminated),
                      "torso_height": round(float(end.torso_height[0]), 3),

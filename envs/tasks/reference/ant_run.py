@@ -14,12 +14,12 @@ threshold's 1 m/s, the hopper's stand-still case, but here a bonus of 0.1 learne
 
 The bonus is paid on the back too, but ant-run's env ends the episode there: Ant-v5 ends one on
 the torso's height alone, an ant on its back rests at 0.27 m, above Ant-v5's 0.2 m floor, and the
-task's floor is 0.31 m (``locomotion_tasks.py``). With Ant-v5's floor the returned policies ended
-5 and 4 of 12 new episodes on their backs and scored 0.94 and 1.15 m/s (seeds 0, 1); with the
-flip ending the episode, 4.36 and 3.36 (README, #12). Paying the bonus only while right side up,
-with the flip going on, was tried before that and dropped: on 12 new episodes per seed, seeds
-0-3, 28 of 48 episodes reached 1 m/s against 38 with the bonus on every step, and more of them
-ended by the torso passing 1.0 m (22 against 4).
+task's floor is 0.31 m (``locomotion_tasks.py``). Seeds 0 and 1 on one host, 12 new episodes
+each: with Ant-v5's floor the returned policies ended 3 and 2 on their backs and scored 1.24 and
+1.47 m/s; with the flip ending the episode, 0 and 1, and 4.33 and 2.62 (README, #12). Paying
+the bonus only while right side up, with the flip going on, was tried before that and dropped:
+on 12 new episodes per seed, seeds 0-3, 28 of 48 episodes reached 1 m/s against 38 with the
+bonus on every step, and more of them ended by the torso passing 1.0 m (22 against 4).
 """
 import numpy as np
 
