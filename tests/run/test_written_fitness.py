@@ -283,6 +283,30 @@ def test_the_reward_prompt_says_how_episodes_run_for_a_low_pose():
     assert "How episodes run" not in LLMDesigner(Client())._messages(plain)[1]["content"]
 
 
+def test_the_reward_prompt_says_how_a_built_in_tasks_episodes_run():
+    # humanoid-kneel ends an episode at knee height, not at the 1.0 m the description states
+    from rewardsmith.designers.base import DesignRequest
+    from rewardsmith.designers.llm import LLMDesigner
+    from rewardsmith.envs.task_resolution import resolve_task
+
+    resolved = resolve_task("make humanoid kneel")
+    assert resolved.task.id == "humanoid-kneel"
+
+    class Client:  # only the label is read before _messages
+        class config:  # noqa: N801
+            model = "m"
+
+            @staticmethod
+            def endpoint() -> str:
+                return "e"
+
+    request = DesignRequest(resolved.text, get_description(resolved.env_id), 1, 0,
+                            env_note=resolved.env_kwargs_reason)
+    user = LLMDesigner(Client())._messages(request)[1]["content"]
+    assert "## How episodes run for this request" in user
+    assert "healthy_z_range=(0.49, 2.0)" in user
+
+
 def test_the_trial_summary_says_what_the_pushed_starts_scored():
     from rewardsmith.run.fitness import summarise_trial
 
