@@ -258,51 +258,40 @@ def test_fitness_file_path_must_exist(tmp_path):
     assert not list(tmp_path.glob("*/run.json"))
 
 
-def test_the_reward_prompt_says_how_episodes_run_for_a_low_pose():
+class _LabelOnlyClient:  # only the label is read before _messages
+    class config:  # noqa: N801
+        model = "m"
+
+        @staticmethod
+        def endpoint() -> str:
+            return "e"
+
+
+def _designer_prompt(text: str, with_note: bool = True):
+    """The resolved request and the user message the LLM designer would send for ``text``."""
     from rewardsmith.designers.base import DesignRequest
     from rewardsmith.designers.llm import LLMDesigner
     from rewardsmith.envs.task_resolution import resolve_task
 
-    resolved = resolve_task("make the humanoid sit down on the floor")
-    assert resolved.env_kwargs == {"terminate_when_unhealthy": False}
-
-    class Client:  # only the label is read before _messages
-        class config:  # noqa: N801
-            model = "m"
-
-            @staticmethod
-            def endpoint() -> str:
-                return "e"
-
+    resolved = resolve_task(text)
     request = DesignRequest(resolved.text, get_description(resolved.env_id), 1, 0,
-                            env_note=resolved.env_kwargs_reason)
-    user = LLMDesigner(Client())._messages(request)[1]["content"]
+                            env_note=resolved.env_kwargs_reason if with_note else "")
+    return resolved, LLMDesigner(_LabelOnlyClient())._messages(request)[1]["content"]
+
+
+def test_the_reward_prompt_says_how_episodes_run_for_a_low_pose():
+    resolved, user = _designer_prompt("make the humanoid sit down on the floor")
+    assert resolved.env_kwargs == {"terminate_when_unhealthy": False}
     assert "## How episodes run for this request" in user
     assert "terminate_when_unhealthy=False" in user
-    plain = DesignRequest(resolved.text, get_description(resolved.env_id), 1, 0)
-    assert "How episodes run" not in LLMDesigner(Client())._messages(plain)[1]["content"]
+    _, plain = _designer_prompt("make the humanoid sit down on the floor", with_note=False)
+    assert "How episodes run" not in plain
 
 
 def test_the_reward_prompt_says_how_a_built_in_tasks_episodes_run():
     # humanoid-kneel ends an episode at knee height, not at the 1.0 m the description states
-    from rewardsmith.designers.base import DesignRequest
-    from rewardsmith.designers.llm import LLMDesigner
-    from rewardsmith.envs.task_resolution import resolve_task
-
-    resolved = resolve_task("make humanoid kneel")
+    resolved, user = _designer_prompt("make humanoid kneel")
     assert resolved.task.id == "humanoid-kneel"
-
-    class Client:  # only the label is read before _messages
-        class config:  # noqa: N801
-            model = "m"
-
-            @staticmethod
-            def endpoint() -> str:
-                return "e"
-
-    request = DesignRequest(resolved.text, get_description(resolved.env_id), 1, 0,
-                            env_note=resolved.env_kwargs_reason)
-    user = LLMDesigner(Client())._messages(request)[1]["content"]
     assert "## How episodes run for this request" in user
     assert "healthy_z_range=(0.49, 2.0)" in user
 
