@@ -10,7 +10,8 @@ The parent never imports or executes the candidate. Everything the worker leaves
 was written by untrusted code: it is read only through :mod:`rewardsmith.sandbox.outputs`
 (:func:`read_sandbox_file`: bounded, regular files, never through a symlink, never unpickled), the
 events are checked line by line, and a job's result is checked against the shape its kind
-returns, so a planted or malformed output fails that job with a short reason instead of raising.
+returns (:mod:`rewardsmith.sandbox.outcome`), so a planted or malformed output fails that job
+with a short reason instead of raising.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,17 +43,20 @@ from rewardsmith.sandbox.isolation import (
     scrubbed_env,
 )
 from rewardsmith.sandbox.jobs import JOBS  # kind names only: job modules load in the worker
-from rewardsmith.sandbox.outputs import MAX_RESULT_BYTES, read_sandbox_file
-from rewardsmith.sandbox.shapes import OutputRefused, check_result, parse_json
+from rewardsmith.sandbox.outcome import (
+    ERROR_KINDS,
+    SandboxResult,
+    check_outputs,
+    log_tail,
+    read_outcome,
+    to_result,
+)
+from rewardsmith.sandbox.outputs import read_sandbox_file
 from rewardsmith.sandbox.static_check import RewardCheckError, check_source
 
 __all__ = ["ERROR_KINDS", "SandboxResult", "SandboxUnavailableError", "read_sandbox_file",
            "run_sandboxed", "write_sandbox_input"]
 
-# "output": the job's result, events or files broke the rules (planted, oversized, malformed).
-# "fitness": a written fitness program failed its static check, or raised while scoring.
-ERROR_KINDS = ("static", "load", "runtime", "contract", "smoke", "timeout", "cpu", "memory",
-               "crashed", "job", "output", "fitness", "fitness_smoke")
 REWARD_FILE, FITNESS_FILE = "reward.py", "fitness.py"
 CONTROL_FILES = ("result.json", "result.json.tmp", "events.jsonl", "worker.log", REWARD_FILE,
                  FITNESS_FILE, "job.json")  # the worker's protocol; replaced before every job
@@ -62,37 +65,6 @@ POLL_S = 0.05
 
 class SandboxUnavailableError(RewardsmithError):
     """No network isolation is possible here and the caller did not allow running without it."""
-
-
-@dataclass
-class SandboxResult:
-    """The outcome of one sandboxed job.
-
-    Attributes:
-        ok: the job ran to the end and succeeded.
-        kind: the job kind (``"smoke"``, ``"train"``, ...).
-        result: what the job returned (JSON data), also on some failures (a failed smoke test).
-        error: a short, specific message for the designer, or None.
-        error_kind: one of ``ERROR_KINDS``, or None.
-        wall_s: seconds from the static check to the end (preparing inputs included).
-        layers: isolation layers that were active.
-        returncode: the sandbox's exit status (None when no process was started).
-        log_tail: last lines of the worker's output, for humans debugging (not for the LLM).
-    """
-
-    ok: bool
-    kind: str
-    result: dict[str, Any] | None
-    error: str | None
-    error_kind: str | None
-    wall_s: float
-    layers: list[str] = field(default_factory=list)
-    returncode: int | None = None
-    log_tail: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-friendly form (for ``smoke.json`` and the run directory)."""
-        return asdict(self)
 
 
 def run_sandboxed(kind: str, reward_source: str | None, args: dict[str, Any], workdir: Path,
@@ -182,10 +154,10 @@ def run_sandboxed(kind: str, reward_source: str | None, args: dict[str, Any], wo
     finally:
         if cgroup is not None:
             cgroup.remove()
-    outcome, unreadable = _read_outcome(workdir)
-    result = _to_result(kind, outcome, status, (timed_out, cpu_s >= limits.cpu_s, oom),
-                        limits, _log_tail(workdir), unreadable)
-    result = _check_outputs(result, events.problem)
+    outcome, unreadable = read_outcome(workdir)
+    result = to_result(kind, outcome, status, (timed_out, cpu_s >= limits.cpu_s, oom),
+                       limits, log_tail(workdir), unreadable)
+    result = check_outputs(result, events.problem)
     if result.ok and on_event is not None:
         for event in held:
             on_event(event)
@@ -316,105 +288,3 @@ def _kill(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-
-
-def _read_outcome(workdir: Path) -> tuple[dict[str, Any] | None, str | None]:
-    """The worker's ``result.json`` as a JSON object, or None and why it could not be used."""
-    try:
-        data = read_sandbox_file(workdir / "result.json", MAX_RESULT_BYTES, root=workdir,
-                                 strict=True)
-        value = parse_json(data, "result.json")
-    except OutputRefused as e:
-        return None, None if e.missing else str(e)
-    if not isinstance(value, dict):
-        return None, "result.json is not a JSON object"
-    return value, None
-
-
-def _log_tail(workdir: Path, n_lines: int = 20) -> str:
-    data = read_sandbox_file(workdir / "worker.log", max_bytes=8192, root=workdir,
-                             tail=True) or b""
-    return "\n".join(data.decode("utf-8", "replace").splitlines()[-n_lines:])
-
-
-def _check_outputs(result: SandboxResult, event_problem: str | None) -> SandboxResult:
-    """Fail a job whose events were forged or whose result does not have its kind's shape.
-
-    A failed job keeps its own error (the events of a job that timed out are beside the point)
-    and its result only when that has the right shape too.
-    """
-    advice = ("compute_reward must only return values: writing into the job's files, or "
-              "changing the code that writes them, fails the candidate")
-    if not result.ok:
-        if result.result is not None:
-            try:
-                result.result = check_result(result.kind, result.result)
-            except OutputRefused:
-                result.result = None
-        return result
-    if event_problem is not None:
-        return _output_failure(result, f"the {result.kind} job's progress events were not the "
-                                       f"ones a job writes: {event_problem}; {advice}")
-    try:
-        result.result = check_result(result.kind, result.result)
-    except OutputRefused as e:
-        return _output_failure(result, f"the {result.kind} job's result is not what a "
-                                       f"{result.kind} job returns: {e}; {advice}")
-    return result
-
-
-def _output_failure(result: SandboxResult, error: str) -> SandboxResult:
-    return SandboxResult(False, result.kind, None, error[:4000], "output", result.wall_s,
-                         returncode=result.returncode, log_tail=result.log_tail)
-
-
-def _to_result(kind: str, outcome: dict[str, Any] | None, status: int,
-               stopped: tuple[bool, bool, bool], limits: IsolationLimits,
-               log_tail: str, unreadable: str | None = None) -> SandboxResult:
-    """Map the worker's outcome (or its absence) to a result with a message for the designer.
-
-    ``stopped`` says whether the wall limit was hit, the CPU limit was reached, and the
-    cgroup's OOM killer struck; ``unreadable`` why a ``result.json`` that exists was refused.
-    """
-    timed_out, cpu_exceeded, oom = stopped
-
-    def fail(error_kind: str, error: str, result: Any = None) -> SandboxResult:
-        return SandboxResult(False, kind, result if isinstance(result, dict) else None,
-                             error[:4000], error_kind, 0.0, returncode=status, log_tail=log_tail)
-
-    if timed_out:
-        return fail("timeout", f"the {kind} job did not finish within its wall-time limit of "
-                    f"{limits.wall_s:g} s and was stopped; compute_reward may loop forever, "
-                    f"sleep, or be far too slow: use vectorised numpy with no Python loops over "
-                    f"the batch")
-    if outcome is not None and status in (0, 1):
-        if outcome.get("ok") is True and status == 0:
-            result = outcome.get("result")
-            return SandboxResult(True, kind, result if isinstance(result, dict) else
-                                 {"value": result}, None, None, 0.0, returncode=status,
-                                 log_tail=log_tail)
-        error_kind, error = outcome.get("error_kind"), outcome.get("error")
-        if error_kind in ERROR_KINDS and isinstance(error, str):
-            return fail(error_kind, error, outcome.get("result"))
-    signum = status - 128 if status > 128 else -status if status < 0 else 0
-    if signum == signal.SIGXCPU or (signum == signal.SIGKILL and cpu_exceeded):
-        return fail("cpu", f"the {kind} job used more than its CPU-time limit of "
-                    f"{limits.cpu_s} s and was stopped; compute_reward is far too slow")
-    if oom:
-        return fail("memory", f"the {kind} job's processes together used more than their "
-                    f"memory limit of {limits.memory_mb + 512} MB and were killed; "
-                    f"compute_reward must not build large arrays or start processes")
-    if signum:
-        try:
-            name = signal.Signals(signum).name
-        except ValueError:
-            name = f"signal {signum}"
-        return fail("crashed", f"the {kind} job was killed by {name}; this happens when "
-                    f"compute_reward exhausts memory (limit {limits.memory_mb} MB) or the "
-                    f"stack (deep recursion), or when it kills its own process")
-    reason = [line for line in log_tail.splitlines() if line.startswith("rewardsmith worker:")]
-    detail = f" ({reason[-1][:300]})" if reason else ""
-    if unreadable:
-        detail += f" ({unreadable})"
-    return fail("crashed", f"the {kind} job exited with status {status} before writing its "
-                f"result{detail}; compute_reward must return its values, not end the process")
