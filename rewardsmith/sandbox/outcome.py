@@ -72,6 +72,7 @@ def read_outcome(workdir: Path) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def log_tail(workdir: Path, n_lines: int = 20) -> str:
+    """The worker log's last lines, bounded and decoded (for people debugging, not the LLM)."""
     data = read_sandbox_file(workdir / "worker.log", max_bytes=8192, root=workdir,
                              tail=True) or b""
     return "\n".join(data.decode("utf-8", "replace").splitlines()[-n_lines:])
